@@ -14,5 +14,5 @@ export const REPORT_PROTOCOL = `${PROTOCOL_PREFIX}/report/1.0.0`
 export const PRESENCE_PROTOCOL = `${PROTOCOL_PREFIX}/presence/1.0.0`
 /** The supernodes' own Kademlia DHT, kept apart from any public one. */
 export const KAD_PROTOCOL = `${PROTOCOL_PREFIX}/kad/1.0.0`
-/** DHT key namespace for presence records: `/stampede-presence/<user peer id bytes>`. */
+/** DHT key namespace for presence records: `/stampede-presence/<user peer id, base58>`. */
 export const PRESENCE_KEY_PREFIX = '/stampede-presence/'

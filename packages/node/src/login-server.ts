@@ -1,0 +1,417 @@
+import { logger } from '@libp2p/logger'
+import { createTokenBucket, seededRandom, shuffle, thresholdPromotion } from '@stampede/allocation'
+import {
+  LOGIN_PROTOCOL, LoginResponse, MAX_CANDIDATES, MAX_LOGIN_REQUEST_BYTES, MAX_REFERRALS, MAX_REPORT_BYTES,
+  REPORT_PROTOCOL, RefusalReason, ReportAck, decode
+} from '@stampede/wire'
+import {
+  DEFAULT_LOGINS_PER_SECOND, DEFAULT_LOGIN_BURST, DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_SUPERNODES,
+  DEFAULT_PROMOTION_GRACE_MS, DEFAULT_REFERRALS, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_TOKEN_TTL_MS, DEFAULT_UNSERVED_WINDOW_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
+} from './constants.js'
+import { addrsFromWire, bytes, deadline, framed, infoToWire, peerIdFromBytes, resetReason } from './framing.js'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { defaultContext } from './shared.js'
+import { issueToken, verifyToken } from './token.js'
+import type { FramedStream } from './framing.js'
+import type { OverlayContext } from './shared.js'
+import type { Connection, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
+import type { Registrar } from '@libp2p/interface-internal'
+import type { PromotionCandidate, PromotionPolicy, Random, ResourceProfile, SupernodeState, TokenBucket } from '@stampede/allocation'
+import type { NetworkView, SupernodeInfo } from '@stampede/wire'
+
+export interface LoginServerInit {
+  /** log-ins admitted per second (token bucket rate); @default 200 */
+  loginsPerSecond?: number
+  /** log-ins admitted at once (token bucket size); @default 50 */
+  burst?: number
+  /** @default 3_600_000 */
+  tokenTtlMs?: number
+  /** supernode referrals per log-in; @default 3 */
+  referrals?: number
+  /** a supernode silent for this long is forgotten; @default 3_500 */
+  supernodeExpiryMs?: number
+  /** how often the promotion policy runs; @default 1_000 */
+  reportIntervalMs?: number
+  /** @default 5_000 */
+  requestTimeoutMs?: number
+  /** a promotion order counts as a supernode this long before its first report; @default 5_000 */
+  promotionGraceMs?: number
+  /** @default thresholdPromotion() */
+  promotionPolicy?: PromotionPolicy
+  /** @default 1_024 */
+  maxCandidates?: number
+  /** @default 4_096 */
+  maxSupernodes?: number
+  /** random source for referral choice; @default seededRandom(Date.now()) */
+  random?: Random
+  context?: OverlayContext
+}
+
+export interface LoginServerComponents {
+  registrar: Registrar
+  peerId: PeerId
+  privateKey: PrivateKey
+}
+
+interface TrackedSupernode extends SupernodeState {
+  addrs: string[]
+  /** referrals handed out since the last report, added to its reported load */
+  referred: number
+}
+
+interface TrackedCandidate extends PromotionCandidate {
+  seenAtMs: number
+}
+
+/** A snapshot of what the login server knows, for status and tests. */
+export interface LoginServerView {
+  supernodes: Array<{ id: string, load: number, capacity: number, addrs: string[] }>
+  pendingPromotions: string[]
+  loggedIn: number
+  capacity: number
+  unserved: number
+}
+
+export interface LoginServer {
+  view(): LoginServerView
+}
+
+class DefaultLoginServer implements LoginServer, Startable {
+  private readonly components: LoginServerComponents
+  private readonly ctx: OverlayContext
+  private readonly log: ReturnType<typeof logger>
+  private readonly bucket: TokenBucket
+  private readonly policy: PromotionPolicy
+  private readonly random: Random
+  private readonly supernodes = new Map<string, TrackedSupernode>()
+  private readonly candidates = new Map<string, TrackedCandidate>()
+  /** promotion orders not yet confirmed by a first report: id -> capacity, time */
+  private readonly pending = new Map<string, { capacity: number, orderedAtMs: number }>()
+  private readonly demoting = new Set<string>()
+  private readonly unserved = new Map<string, number>()
+  private timer: ReturnType<typeof setInterval> | undefined
+  private readonly opts: Required<Omit<LoginServerInit, 'promotionPolicy' | 'random' | 'context'>>
+
+  constructor (components: LoginServerComponents, init: LoginServerInit = {}) {
+    this.components = components
+    this.ctx = init.context ?? defaultContext('login')
+    this.log = logger(`stampede:${this.ctx.name}:login-server`)
+    this.opts = {
+      loginsPerSecond: init.loginsPerSecond ?? DEFAULT_LOGINS_PER_SECOND,
+      burst: init.burst ?? DEFAULT_LOGIN_BURST,
+      tokenTtlMs: init.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
+      referrals: Math.min(init.referrals ?? DEFAULT_REFERRALS, MAX_REFERRALS),
+      supernodeExpiryMs: init.supernodeExpiryMs ?? DEFAULT_SUPERNODE_EXPIRY_MS,
+      reportIntervalMs: init.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS,
+      requestTimeoutMs: init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      promotionGraceMs: init.promotionGraceMs ?? DEFAULT_PROMOTION_GRACE_MS,
+      maxCandidates: init.maxCandidates ?? DEFAULT_MAX_CANDIDATES,
+      maxSupernodes: init.maxSupernodes ?? DEFAULT_MAX_SUPERNODES
+    }
+    this.policy = init.promotionPolicy ?? thresholdPromotion()
+    this.random = init.random ?? seededRandom(Date.now())
+    this.bucket = createTokenBucket({ ratePerSecond: this.opts.loginsPerSecond, burst: this.opts.burst, clock: this.ctx.clock })
+  }
+
+  readonly [Symbol.toStringTag] = '@stampede/login-server'
+
+  async start (): Promise<void> {
+    const opts = { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_OUTBOUND_STREAMS }
+    await this.components.registrar.handle(LOGIN_PROTOCOL, (stream, connection) => this.onLogin(stream, connection), opts)
+    await this.components.registrar.handle(REPORT_PROTOCOL, (stream, connection) => this.onReport(stream, connection), opts)
+    this.timer = setInterval(() => { this.tick() }, this.opts.reportIntervalMs)
+    this.timer.unref?.()
+    this.ctx.metrics.setRole('login')
+  }
+
+  async stop (): Promise<void> {
+    clearInterval(this.timer)
+    await this.components.registrar.unhandle(LOGIN_PROTOCOL)
+    await this.components.registrar.unhandle(REPORT_PROTOCOL)
+  }
+
+  view (): LoginServerView {
+    const now = this.ctx.clock.now()
+    this.expire(now)
+    return {
+      supernodes: [...this.supernodes.values()].map(s => ({ id: s.id, load: s.load, capacity: s.capacity, addrs: s.addrs })),
+      pendingPromotions: [...this.pending.keys()],
+      loggedIn: this.loggedIn(),
+      capacity: this.totalCapacity(),
+      unserved: this.unserved.size
+    }
+  }
+
+  private loggedIn (): number {
+    let n = 0
+    for (const s of this.supernodes.values()) n += s.load + 1
+    return n
+  }
+
+  private totalCapacity (): number {
+    let n = 0
+    for (const s of this.supernodes.values()) n += s.capacity
+    return n
+  }
+
+  private networkView (): NetworkView {
+    return { supernodes: this.supernodes.size, loggedIn: this.loggedIn(), capacity: this.totalCapacity() }
+  }
+
+  private reject (stream: Stream, protocol: string, err: unknown): void {
+    const reason = resetReason(err)
+    this.ctx.metrics.streamResets.inc({ protocol, reason })
+    if ((err as Error)?.name === 'InvalidMessageError') this.ctx.metrics.rejectedInput.inc({ field: (err as { field?: string }).field ?? 'unknown' })
+    this.log('reset %s stream: %s', protocol, reason)
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+  }
+
+  private async respond (f: FramedStream, bytes: Uint8Array, signal: AbortSignal): Promise<void> {
+    await f.write(bytes, signal)
+    this.ctx.metrics.messages.inc({ direction: 'out' })
+    await f.stream.close({ signal })
+  }
+
+  private async onLogin (stream: Stream, connection: Connection): Promise<void> {
+    const signal = deadline(this.opts.requestTimeoutMs)
+    const f = framed(stream, MAX_LOGIN_REQUEST_BYTES)
+    let req
+    try {
+      req = await f.read(decode.loginRequest, signal)
+    } catch (err: unknown) {
+      this.reject(stream, 'login', err)
+      return
+    }
+    this.ctx.metrics.messages.inc({ direction: 'in' })
+    const now = this.ctx.clock.now()
+    const peer = connection.remotePeer
+    const id = peer.toString()
+
+    if (!this.bucket.tryTake()) {
+      const retryAfterMs = Math.max(this.bucket.msUntilAvailable(), 1)
+      this.ctx.metrics.loginRequests.inc({ result: 'rate-limited' })
+      await this.respond(f, LoginResponse.encode({
+        refusal: { reason: RefusalReason.RATE_LIMITED, retryAfterMs, alternatives: [], detail: '' },
+        view: this.networkView()
+      }), signal).catch(err => { this.reject(stream, 'login', err) })
+      return
+    }
+
+    this.expire(now)
+    const profile = req.profile as ResourceProfile
+    this.rememberCandidate({ id, profile, uptimeMs: req.uptimeMs, seenAtMs: now })
+    const token = await issueToken(this.components.privateKey, {
+      peer, user: req.user === '' ? id : req.user, issuer: this.components.peerId, nowMs: now, ttlMs: this.opts.tokenTtlMs
+    })
+
+    let promote = this.pending.has(id) && !this.supernodes.has(id)
+    if (!promote && !this.supernodes.has(id)) {
+      const decision = this.policy.decide(this.promotionInput(now, [{ id, profile, uptimeMs: req.uptimeMs }]))
+      if (decision.promote.includes(id)) {
+        this.order(id, profile.capacity, now)
+        promote = true
+      }
+    }
+    const referrals = promote ? [] : this.pickReferrals(id)
+    let response: Partial<LoginResponse>
+    if (promote) {
+      this.ctx.metrics.loginRequests.inc({ result: 'promote' })
+      response = { token, promote: true, referrals: [], view: this.networkView() }
+    } else if (referrals.length === 0) {
+      this.unserved.set(id, now)
+      this.ctx.metrics.loginRequests.inc({ result: 'no-supernode' })
+      response = {
+        token,
+        refusal: { reason: RefusalReason.NO_SUPERNODE, retryAfterMs: this.opts.reportIntervalMs, alternatives: [], detail: '' },
+        view: this.networkView()
+      }
+    } else {
+      this.unserved.delete(id)
+      this.ctx.metrics.loginRequests.inc({ result: 'ok' })
+      response = { token, referrals, view: this.networkView() }
+    }
+    try {
+      await this.respond(f, LoginResponse.encode(response), signal)
+    } catch (err: unknown) {
+      this.reject(stream, 'login', err)
+    }
+  }
+
+  private async onReport (stream: Stream, connection: Connection): Promise<void> {
+    const signal = deadline(this.opts.requestTimeoutMs)
+    const f = framed(stream, MAX_REPORT_BYTES)
+    let report
+    try {
+      report = await f.read(decode.supernodeReport, signal)
+      await verifyToken(report.token, { issuerKey: this.components.privateKey.publicKey, peer: connection.remotePeer, nowMs: this.ctx.clock.now() })
+    } catch (err: unknown) {
+      if ((err as Error)?.name === 'TokenError') {
+        this.ctx.metrics.reports.inc({ result: 'bad-token' })
+        await this.respond(f, ReportAck.encode({
+          refusal: { reason: RefusalReason.BAD_TOKEN, retryAfterMs: 0, alternatives: [], detail: (err as Error).message }
+        }), signal).catch(() => {})
+        return
+      }
+      this.reject(stream, 'report', err)
+      return
+    }
+    this.ctx.metrics.messages.inc({ direction: 'in' })
+    const now = this.ctx.clock.now()
+    const id = connection.remotePeer.toString()
+    this.expire(now)
+
+    let sn = this.supernodes.get(id)
+    const addrs = addrsFromWire(report.addrs)
+    if (sn == null) {
+      if (this.supernodes.size >= this.opts.maxSupernodes) {
+        this.ctx.metrics.reports.inc({ result: 'full' })
+        await this.respond(f, ReportAck.encode({ refusal: { reason: RefusalReason.BUSY, retryAfterMs: this.opts.reportIntervalMs, alternatives: [], detail: 'too many supernodes' } }), signal).catch(() => {})
+        return
+      }
+      sn = { id, addrs, load: report.load, capacity: report.capacity, promotedAtMs: now, lastReportMs: now, referred: 0 }
+      this.supernodes.set(id, sn)
+      this.pending.delete(id)
+      this.candidates.delete(id)
+      this.ctx.events.write({ type: 'supernode-registered', supernode: id, capacity: report.capacity })
+    } else {
+      sn.addrs = addrs.length > 0 ? addrs : sn.addrs
+      sn.load = report.load
+      sn.capacity = report.capacity
+      sn.lastReportMs = now
+      sn.referred = 0
+    }
+    const offered: string[] = []
+    for (const c of report.candidates.slice(0, MAX_CANDIDATES)) {
+      try {
+        const cid = peerIdFromBytes(c.id).toString()
+        if (this.supernodes.has(cid)) continue
+        offered.push(cid)
+        this.rememberCandidate({ id: cid, profile: c.profile as ResourceProfile, uptimeMs: c.uptimeMs, seenAtMs: now })
+      } catch {
+        this.ctx.metrics.rejectedInput.inc({ field: 'candidates.id' })
+      }
+    }
+    const demote = this.demoting.has(id)
+    if (demote) {
+      this.demoting.delete(id)
+      this.supernodes.delete(id)
+      this.ctx.events.write({ type: 'demotion-delivered', supernode: id })
+    }
+    const promote = offered.filter(c => this.pending.has(c))
+    this.ctx.metrics.reports.inc({ result: demote ? 'demote' : 'ok' })
+    try {
+      await this.respond(f, ReportAck.encode({
+        supernodes: this.sampleSupernodes(id, MAX_REFERRALS),
+        promote: promote.map(p => this.candidateBytes(p)).filter((b): b is Uint8Array<ArrayBuffer> => b != null),
+        demote,
+        view: this.networkView()
+      }), signal)
+    } catch (err: unknown) {
+      this.reject(stream, 'report', err)
+    }
+  }
+
+  private candidateBytes (id: string): Uint8Array<ArrayBuffer> | undefined {
+    try {
+      return bytes(peerIdFromString(id).toMultihash().bytes)
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Periodic work: forget the silent, run the promotion policy over every candidate. */
+  private tick (): void {
+    const now = this.ctx.clock.now()
+    this.expire(now)
+    const candidates = [...this.candidates.values()]
+      .filter(c => !this.supernodes.has(c.id) && !this.pending.has(c.id))
+      .map(c => ({ id: c.id, profile: c.profile, uptimeMs: c.uptimeMs + (now - c.seenAtMs) }))
+    const decision = this.policy.decide(this.promotionInput(now, candidates))
+    for (const id of decision.promote) {
+      const c = this.candidates.get(id)
+      if (c != null) this.order(id, c.profile.capacity, now)
+    }
+    for (const id of decision.demote) {
+      if (this.supernodes.has(id) && !this.demoting.has(id)) {
+        this.demoting.add(id)
+        this.ctx.events.write({ type: 'demotion-ordered', supernode: id, reason: 'excess' })
+      }
+    }
+    this.ctx.metrics.networkSupernodes.set(this.supernodes.size)
+    this.ctx.metrics.networkLoggedIn.set(this.loggedIn())
+    this.ctx.metrics.networkCapacity.set(this.totalCapacity())
+  }
+
+  private order (id: string, capacity: number, now: number): void {
+    this.pending.set(id, { capacity, orderedAtMs: now })
+    this.ctx.events.write({ type: 'promotion-ordered', peer: id, capacity })
+  }
+
+  private promotionInput (now: number, candidates: PromotionCandidate[]): Parameters<PromotionPolicy['decide']>[0] {
+    const supernodes: SupernodeState[] = [...this.supernodes.values()]
+      .filter(s => !this.demoting.has(s.id))
+      .map(s => ({ id: s.id, load: s.load + s.referred, capacity: s.capacity, promotedAtMs: s.promotedAtMs, lastReportMs: s.lastReportMs }))
+    for (const [id, p] of this.pending) {
+      supernodes.push({ id, load: 0, capacity: p.capacity, promotedAtMs: p.orderedAtMs, lastReportMs: p.orderedAtMs })
+    }
+    return { nowMs: now, supernodes, candidates, loggedIn: this.loggedIn(), unserved: this.unserved.size }
+  }
+
+  private rememberCandidate (c: TrackedCandidate): void {
+    if (!isFiniteProfile(c.profile)) return
+    this.candidates.delete(c.id)
+    if (this.candidates.size >= this.opts.maxCandidates) {
+      const oldest = this.candidates.keys().next().value
+      if (oldest != null) this.candidates.delete(oldest)
+    }
+    this.candidates.set(c.id, c)
+  }
+
+  private expire (now: number): void {
+    for (const [id, sn] of this.supernodes) {
+      if (now - sn.lastReportMs > this.opts.supernodeExpiryMs) {
+        this.supernodes.delete(id)
+        this.demoting.delete(id)
+        this.ctx.events.write({ type: 'supernode-expired', supernode: id })
+      }
+    }
+    for (const [id, p] of this.pending) {
+      if (now - p.orderedAtMs > this.opts.promotionGraceMs) this.pending.delete(id)
+    }
+    const window = Math.max(DEFAULT_UNSERVED_WINDOW_MS, this.opts.supernodeExpiryMs)
+    for (const [id, t] of this.unserved) {
+      if (now - t > window) this.unserved.delete(id)
+    }
+    for (const [id, c] of this.candidates) {
+      if (now - c.seenAtMs > 2 * window) this.candidates.delete(id)
+    }
+  }
+
+  /** Referrals: supernodes with a free slot, in random order; the first one's load is bumped. */
+  private pickReferrals (exclude: string): SupernodeInfo[] {
+    const spare = [...this.supernodes.values()].filter(s => s.id !== exclude && !this.demoting.has(s.id) && s.load + s.referred < s.capacity && s.addrs.length > 0)
+    const chosen = shuffle(spare, this.random).slice(0, this.opts.referrals)
+    if (chosen[0] != null) chosen[0].referred++
+    return chosen.map(s => infoToWire({ id: s.id, addrs: s.addrs, load: s.load + s.referred, capacity: s.capacity }))
+  }
+
+  private sampleSupernodes (exclude: string, n: number): SupernodeInfo[] {
+    const all = [...this.supernodes.values()].filter(s => s.id !== exclude && s.addrs.length > 0 && !this.demoting.has(s.id))
+    return shuffle(all, this.random).slice(0, n).map(s => infoToWire({ id: s.id, addrs: s.addrs, load: s.load + s.referred, capacity: s.capacity }))
+  }
+}
+
+function isFiniteProfile (p: ResourceProfile | undefined): p is ResourceProfile {
+  return p != null && Number.isFinite(p.capacity) && p.capacity >= 0 && Number.isFinite(p.bandwidthKbps) && p.bandwidthKbps >= 0
+}
+
+/**
+ * The login server: the one central component. Authenticates a peer (its Noise-verified
+ * PeerId), signs a login token, refers it to supernodes with a free slot, admits at most
+ * `loginsPerSecond`, tracks supernodes from their load reports and runs the promotion
+ * policy over the peers it knows.
+ */
+export function loginServer (init: LoginServerInit = {}): (components: LoginServerComponents) => LoginServer {
+  return (components) => new DefaultLoginServer(components, init)
+}

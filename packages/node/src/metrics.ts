@@ -1,0 +1,60 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client'
+
+/**
+ * The overlay's own counters and gauges, in a registry of the node's own (so several
+ * nodes in one process do not share series) with a `node` label on every series.
+ */
+export class OverlayMetrics {
+  readonly registry: Registry
+  readonly role: Gauge<'role'>
+  readonly loggedIn: Gauge
+  readonly clients: Gauge
+  readonly capacity: Gauge
+  readonly loginRequests: Counter<'result'>
+  readonly loginAttempts: Counter<'result'>
+  readonly attachRequests: Counter<'result'>
+  readonly attachAttempts: Counter<'result'>
+  readonly streamResets: Counter<'protocol' | 'reason'>
+  readonly failovers: Counter<'cause'>
+  readonly promotions: Counter
+  readonly demotions: Counter<'reason'>
+  readonly messages: Counter<'direction'>
+  readonly reports: Counter<'result'>
+  readonly presence: Counter<'result'>
+  readonly networkSupernodes: Gauge
+  readonly networkLoggedIn: Gauge
+  readonly networkCapacity: Gauge
+  readonly rejectedInput: Counter<'field'>
+  readonly eventsDropped: Gauge
+
+  constructor (node: string, opts: { processMetrics?: boolean } = {}) {
+    const registry = this.registry = new Registry()
+    registry.setDefaultLabels({ node })
+    if (opts.processMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'stampede_process_' })
+    const registers = [registry]
+    this.role = new Gauge({ name: 'stampede_role', help: '1 for the role this node has now', labelNames: ['role'], registers })
+    this.loggedIn = new Gauge({ name: 'stampede_logged_in', help: '1 while this peer is logged in and attached (or serving as a supernode)', registers })
+    this.clients = new Gauge({ name: 'stampede_supernode_clients', help: 'clients attached to this supernode', registers })
+    this.capacity = new Gauge({ name: 'stampede_supernode_capacity', help: 'client slots of this supernode (0 when not one)', registers })
+    this.loginRequests = new Counter({ name: 'stampede_login_requests_total', help: 'log-in requests the login server answered, by result', labelNames: ['result'], registers })
+    this.loginAttempts = new Counter({ name: 'stampede_login_attempts_total', help: 'log-in attempts this peer made, by result', labelNames: ['result'], registers })
+    this.attachRequests = new Counter({ name: 'stampede_attach_requests_total', help: 'attach requests this supernode answered, by result', labelNames: ['result'], registers })
+    this.attachAttempts = new Counter({ name: 'stampede_attach_attempts_total', help: 'attach attempts this client made, by result', labelNames: ['result'], registers })
+    this.streamResets = new Counter({ name: 'stampede_stream_resets_total', help: 'inbound streams reset for bad input, by protocol and reason', labelNames: ['protocol', 'reason'], registers })
+    this.failovers = new Counter({ name: 'stampede_failovers_total', help: 'times this client lost its supernode, by cause', labelNames: ['cause'], registers })
+    this.promotions = new Counter({ name: 'stampede_promotions_total', help: 'times this peer became a supernode', registers })
+    this.demotions = new Counter({ name: 'stampede_demotions_total', help: 'times this peer stopped being a supernode, by reason', labelNames: ['reason'], registers })
+    this.messages = new Counter({ name: 'stampede_messages_total', help: 'overlay protocol messages, by direction', labelNames: ['direction'], registers })
+    this.reports = new Counter({ name: 'stampede_reports_total', help: 'supernode load reports, by result', labelNames: ['result'], registers })
+    this.presence = new Counter({ name: 'stampede_presence_total', help: 'presence publications and lookups, by result', labelNames: ['result'], registers })
+    this.networkSupernodes = new Gauge({ name: 'stampede_network_supernodes', help: 'live supernodes as the login server sees them', registers })
+    this.networkLoggedIn = new Gauge({ name: 'stampede_network_logged_in', help: 'logged-in peers as the login server sees them', registers })
+    this.networkCapacity = new Gauge({ name: 'stampede_network_capacity', help: 'client slots of all live supernodes', registers })
+    this.rejectedInput = new Counter({ name: 'stampede_rejected_input_total', help: 'messages rejected for a missing, negative or absurd value, by field', labelNames: ['field'], registers })
+    this.eventsDropped = new Gauge({ name: 'stampede_events_dropped', help: 'events the event log dropped because the disk could not keep up', registers })
+  }
+
+  setRole (role: string): void {
+    for (const r of ['login', 'client', 'supernode']) this.role.set({ role: r }, r === role ? 1 : 0)
+  }
+}

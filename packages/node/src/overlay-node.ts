@@ -1,0 +1,474 @@
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify } from '@libp2p/identify'
+import { kadDHT } from '@libp2p/kad-dht'
+import { logger } from '@libp2p/logger'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { seededRandom, systemClock, thresholdPromotion } from '@stampede/allocation'
+import { KAD_PROTOCOL, decode } from '@stampede/wire'
+import { createLibp2p } from 'libp2p'
+import { client } from './client.js'
+import {
+  DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_INBOUND_THRESHOLD, DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_INCOMING_PENDING, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_BASE_MS,
+  DEFAULT_RETRY_MAX_MS, DEFAULT_SUPERNODE_EXPIRY_MS
+} from './constants.js'
+import { startControlEndpoint } from './control.js'
+import { DataDirError, ListenError, NodeConfigError } from './errors.js'
+import { createEventLog } from './event-log.js'
+import { HostCache } from './host-cache.js'
+import { loadOrCreateIdentity } from './identity.js'
+import { loginServer } from './login-server.js'
+import { OverlayMetrics } from './metrics.js'
+import { supernode } from './supernode.js'
+import type { Client, ClientState } from './client.js'
+import type { ControlEndpoint } from './control.js'
+import type { OverlayEvent } from './event-log.js'
+import type { LoginServer, LoginServerView } from './login-server.js'
+import type { OverlayContext } from './shared.js'
+import type { LoginServerAddress, Supernode } from './supernode.js'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Clock, PromotionPolicy, ResourceProfile, ThresholdPromotionInit } from '@stampede/allocation'
+import type { NetworkView } from '@stampede/wire'
+
+export type OverlayRole = 'login' | 'client' | 'supernode'
+
+/** Every duration of the overlay protocol; a testnet compresses them. */
+export interface TimingOptions {
+  heartbeatIntervalMs: number
+  heartbeatTimeoutMs: number
+  reportIntervalMs: number
+  supernodeExpiryMs: number
+  requestTimeoutMs: number
+  retryBaseMs: number
+  retryMaxMs: number
+}
+
+export const DEFAULT_TIMING: TimingOptions = {
+  heartbeatIntervalMs: DEFAULT_HEARTBEAT_INTERVAL_MS,
+  heartbeatTimeoutMs: DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  reportIntervalMs: DEFAULT_REPORT_INTERVAL_MS,
+  supernodeExpiryMs: DEFAULT_SUPERNODE_EXPIRY_MS,
+  requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
+  retryBaseMs: DEFAULT_RETRY_BASE_MS,
+  retryMaxMs: DEFAULT_RETRY_MAX_MS
+}
+
+export const DEFAULT_PROFILE: ResourceProfile = { name: 'default', reachable: true, capacity: 8, bandwidthKbps: 1000 }
+
+export interface OverlayNodeInit {
+  /** a name for logs, metrics labels and events */
+  name: string
+  /** `login` runs the login server; `peer` starts as a client and may be promoted */
+  role: 'login' | 'peer'
+  /** must exist; holds the identity key, host cache and (by default) the event log */
+  dataDir: string
+  /** @default ['/ip4/127.0.0.1/tcp/0'] */
+  listen?: string[]
+  /** required for peers */
+  loginServer?: LoginServerAddress
+  /** @default DEFAULT_PROFILE */
+  profile?: ResourceProfile
+  /** user name to log in as; @default the PeerId */
+  user?: string
+  timing?: Partial<TimingOptions>
+  /** login server settings (role `login` only) */
+  login?: { loginsPerSecond?: number, burst?: number, tokenTtlMs?: number, referrals?: number }
+  /** settings of the default promotion policy (role `login` only) */
+  promotion?: ThresholdPromotionInit
+  /** a promotion policy of your own (role `login` only); overrides `promotion` */
+  promotionPolicy?: PromotionPolicy
+  hostCache?: { maxEntries?: number }
+  /** HTTP control endpoint on loopback; none when omitted */
+  control?: { host?: string, port?: number, token: string }
+  /** event log path; @default `<dataDir>/events.jsonl`; false for none */
+  eventLog?: string | false
+  /** seeds this node's random choices; @default time-based */
+  seed?: number
+  /** also export process CPU/memory metrics; @default false */
+  processMetrics?: boolean
+  clock?: Clock
+  /** called for each event written to the event log */
+  onEvent?(event: OverlayEvent & { ts: number, node: string }): void
+  /** called when an admin asks the node to stop through the control endpoint */
+  onStopRequested?(): void
+}
+
+export interface NodeStatus {
+  name: string
+  peerId: string
+  pid: number
+  role: OverlayRole
+  loggedIn: boolean
+  /** PeerId of the supernode this client is attached to */
+  supernode: string | null
+  clientState: ClientState | null
+  /** clients attached (supernodes) */
+  load: number
+  /** client slots while a supernode, else 0 */
+  capacity: number
+  profile: string
+  uptimeMs: number
+  addrs: string[]
+  connections: number
+  view: NetworkView | null
+  /** the login server's picture of the overlay (role `login` only) */
+  network: LoginServerView | null
+}
+
+export interface OverlayNode {
+  readonly name: string
+  readonly peerId: PeerId
+  readonly role: OverlayRole
+  readonly libp2p: Libp2p
+  readonly metrics: OverlayMetrics
+  /** the control endpoint's port, when it has one */
+  readonly controlPort: number | undefined
+  status(): NodeStatus
+  /** promote this peer to supernode now (it must hold a login token) */
+  promote(): Promise<void>
+  /** demote this supernode to client now */
+  demote(): Promise<void>
+  /** find the supernode a user is attached to, through ours (or ourselves) */
+  lookup(user: PeerId): Promise<{ id: string, addrs: string[] } | null>
+  /** stop politely: detach or move clients, flush the host cache */
+  stop(): Promise<void>
+  /** stop with no goodbye: connections reset, nothing flushed; for crash experiments */
+  crash(): Promise<void>
+}
+
+type PeerServices = { dht: ReturnType<ReturnType<typeof kadDHT>>, supernode: Supernode, client: Client }
+
+function checkTiming (t: TimingOptions): void {
+  for (const [k, v] of Object.entries(t)) {
+    if (!Number.isFinite(v) || v <= 0) throw new NodeConfigError(`timing.${k} must be a positive number of milliseconds, got ${v}`)
+  }
+  if (t.heartbeatTimeoutMs <= t.heartbeatIntervalMs) throw new NodeConfigError('timing.heartbeatTimeoutMs must be larger than timing.heartbeatIntervalMs')
+  if (t.supernodeExpiryMs <= t.reportIntervalMs) throw new NodeConfigError('timing.supernodeExpiryMs must be larger than timing.reportIntervalMs')
+}
+
+class DefaultOverlayNode implements OverlayNode {
+  readonly name: string
+  readonly libp2p: Libp2p
+  readonly metrics: OverlayMetrics
+  private readonly init: OverlayNodeInit
+  private readonly ctx: OverlayContext
+  private readonly hostCache: HostCache | undefined
+  private readonly startedAtMs: number
+  private readonly log: ReturnType<typeof logger>
+  private readonly profile: ResourceProfile
+  private control: ControlEndpoint | undefined
+  private _role: OverlayRole
+  private transition: Promise<void> = Promise.resolve()
+  private stopped = false
+
+  constructor (init: OverlayNodeInit, libp2p: Libp2p, ctx: OverlayContext, hostCache: HostCache | undefined, profile: ResourceProfile) {
+    this.name = init.name
+    this.init = init
+    this.libp2p = libp2p
+    this.ctx = ctx
+    this.metrics = ctx.metrics
+    this.hostCache = hostCache
+    this.profile = profile
+    this.startedAtMs = ctx.clock.now()
+    this._role = init.role === 'login' ? 'login' : 'client'
+    this.log = logger(`stampede:${init.name}`)
+  }
+
+  get peerId (): PeerId { return this.libp2p.peerId }
+  get role (): OverlayRole { return this._role }
+  get controlPort (): number | undefined { return this.control?.port }
+
+  private get services (): PeerServices {
+    return this.libp2p.services as unknown as PeerServices
+  }
+
+  async begin (): Promise<void> {
+    if (this.init.control != null) {
+      this.control = await startControlEndpoint({
+        ...this.init.control,
+        status: () => this.status(),
+        metrics: async () => {
+          this.metrics.eventsDropped.set(this.ctx.events.dropped)
+          return this.metrics.registry.metrics()
+        },
+        actions: {
+          promote: async () => { await this.promote(); return this.status() },
+          demote: async () => { await this.demote(); return this.status() },
+          stop: async () => {
+            setImmediate(() => { this.init.onStopRequested != null ? this.init.onStopRequested() : void this.stop() })
+            return { stopping: true }
+          }
+        }
+      })
+    }
+    this.ctx.events.write({ type: 'started', role: this._role, peerId: this.peerId.toString(), addrs: this.libp2p.getMultiaddrs().map(String), profile: this.profile.name })
+    if (this._role === 'client') this.services.client.begin()
+    else this.metrics.setRole('login')
+  }
+
+  status (): NodeStatus {
+    const role = this._role
+    const s = role === 'login' ? undefined : this.services
+    const loginView = role === 'login' ? (this.libp2p.services as unknown as { loginServer: LoginServer }).loginServer.view() : null
+    return {
+      name: this.name,
+      peerId: this.peerId.toString(),
+      pid: process.pid,
+      role,
+      loggedIn: role === 'supernode' ? s?.supernode.active === true : role === 'client' ? s?.client.loggedIn === true : false,
+      supernode: role === 'client' ? s?.client.supernode ?? null : null,
+      clientState: role === 'client' ? s?.client.state ?? null : null,
+      load: role === 'supernode' ? s?.supernode.load ?? 0 : 0,
+      capacity: role === 'supernode' ? s?.supernode.capacity ?? 0 : 0,
+      profile: this.profile.name,
+      uptimeMs: this.ctx.clock.now() - this.startedAtMs,
+      addrs: this.libp2p.getMultiaddrs().map(String),
+      connections: this.libp2p.getConnections().length,
+      view: s?.client.view ?? null,
+      network: loginView
+    }
+  }
+
+  /** Role changes are serialised, so a promotion and a demotion never interleave. */
+  private serialise (fn: () => Promise<void>): Promise<void> {
+    const next = this.transition.then(fn, fn)
+    this.transition = next.catch((err: unknown) => { this.log.error('role change failed: %e', err) })
+    return next
+  }
+
+  onPromote (token: Uint8Array): void {
+    void this.serialise(async () => { await this.becomeSupernode(token, 'login-server') })
+  }
+
+  onDemote (reason: string): void {
+    void this.serialise(async () => { await this.becomeClient(reason) })
+  }
+
+  private async becomeSupernode (token: Uint8Array, by: string): Promise<void> {
+    if (this.stopped || this._role !== 'client') return
+    await this.services.client.end()
+    this._role = 'supernode'
+    await this.services.supernode.activate(token)
+    this.metrics.promotions.inc()
+    this.metrics.loggedIn.set(1)
+    this.ctx.events.write({ type: 'promoted', by, capacity: this.profile.capacity })
+  }
+
+  private async becomeClient (reason: string): Promise<void> {
+    if (this.stopped || this._role !== 'supernode') return
+    await this.services.supernode.deactivate(reason)
+    this._role = 'client'
+    this.metrics.loggedIn.set(0)
+    this.ctx.events.write({ type: 'demoted', reason })
+    this.services.client.begin()
+  }
+
+  async promote (): Promise<void> {
+    if (this._role === 'login') throw new NodeConfigError('the login server cannot be promoted')
+    await this.serialise(async () => {
+      if (this._role === 'supernode') return
+      const token = this.services.client.token
+      if (token == null) throw new NodeConfigError('not logged in yet: no login token to serve with')
+      await this.becomeSupernode(token, 'admin')
+    })
+  }
+
+  async demote (): Promise<void> {
+    if (this._role === 'login') throw new NodeConfigError('the login server cannot be demoted')
+    await this.serialise(async () => {
+      if (this._role === 'supernode') this.metrics.demotions.inc({ reason: 'admin' })
+      await this.becomeClient('admin')
+    })
+  }
+
+  async lookup (user: PeerId): Promise<{ id: string, addrs: string[] } | null> {
+    if (this._role === 'supernode') return this.services.supernode.lookup(user)
+    if (this._role === 'client') return this.services.client.lookup(user)
+    throw new NodeConfigError('the login server does not answer presence lookups')
+  }
+
+  async stop (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    await this.transition
+    this.ctx.events.write({ type: 'stopping', role: this._role })
+    await this.control?.close()
+    if (this._role !== 'login') {
+      await this.services.client.end()
+      await this.services.supernode.deactivate('stopping')
+    }
+    await this.libp2p.stop()
+    await this.hostCache?.flush().catch(() => {})
+    this.ctx.events.write({ type: 'stopped' })
+    await this.ctx.events.close()
+  }
+
+  async crash (): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    this.hostCache?.close()
+    await this.control?.close()
+    for (const conn of this.libp2p.getConnections()) conn.abort(new Error('crash'))
+    if (this._role !== 'login') await this.services.client.end({ abrupt: true })
+    await this.libp2p.stop()
+    await this.ctx.events.close()
+  }
+}
+
+async function requireDir (dir: string): Promise<void> {
+  try {
+    const s = await stat(dir)
+    if (!s.isDirectory()) throw new DataDirError(`data directory ${dir} is not a directory`)
+  } catch (err: unknown) {
+    if (err instanceof DataDirError) throw err
+    throw new DataDirError(`data directory ${dir} does not exist (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`)
+  }
+}
+
+/**
+ * Create and start an overlay node: a libp2p node (TCP, Noise, Yamux, identify, ping)
+ * running either the login server, or the peer roles (client, supernode when promoted)
+ * with the supernodes' Kademlia DHT, which is switched to server mode only while this
+ * peer is a supernode. Several nodes can live in one process.
+ */
+export async function createOverlayNode (init: OverlayNodeInit): Promise<OverlayNode> {
+  if (init.role !== 'login' && init.role !== 'peer') throw new NodeConfigError(`role must be 'login' or 'peer', got ${String(init.role)}`)
+  if (init.role === 'peer' && init.loginServer == null) throw new NodeConfigError('a peer needs loginServer (its PeerId and addresses)')
+  const timing: TimingOptions = { ...DEFAULT_TIMING, ...init.timing }
+  checkTiming(timing)
+  await requireDir(init.dataDir)
+  const clock = init.clock ?? systemClock
+  const eventPath = init.eventLog === false ? undefined : init.eventLog ?? join(init.dataDir, 'events.jsonl')
+  const metrics = new OverlayMetrics(init.name, { processMetrics: init.processMetrics })
+  const ctx: OverlayContext = { name: init.name, clock, metrics, events: createEventLog(eventPath, init.name, init.onEvent) }
+  const profile = init.profile ?? DEFAULT_PROFILE
+  const seed = init.seed ?? Date.now()
+  const privateKey = await loadOrCreateIdentity(init.dataDir)
+  const listen = init.listen ?? ['/ip4/127.0.0.1/tcp/0']
+
+  let node: DefaultOverlayNode | undefined
+  let hostCache: HostCache | undefined
+  let services: Record<string, unknown>
+  if (init.role === 'login') {
+    services = {
+      identify: identify(),
+      ping: ping(),
+      loginServer: loginServer({
+        ...init.login,
+        reportIntervalMs: timing.reportIntervalMs,
+        supernodeExpiryMs: timing.supernodeExpiryMs,
+        requestTimeoutMs: timing.requestTimeoutMs,
+        promotionPolicy: init.promotionPolicy ?? thresholdPromotion(init.promotion),
+        random: seededRandom(seed),
+        context: ctx
+      })
+    }
+  } else {
+    const login = init.loginServer as LoginServerAddress
+    hostCache = new HostCache({
+      path: join(init.dataDir, 'host-cache.json'),
+      maxEntries: init.hostCache?.maxEntries,
+      clock,
+      onCorrupt: (reason) => { ctx.events.write({ type: 'host-cache-corrupt', reason }) },
+      onSaveError: (err) => { ctx.events.write({ type: 'host-cache-save-failed', error: err.message }) }
+    })
+    await hostCache.load()
+    const startedAtMs = clock.now()
+    services = {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        protocol: KAD_PROTOCOL,
+        clientMode: true,
+        logPrefix: `stampede:${init.name}:dht`,
+        validators: { 'stampede-presence': async (_key, value) => { decode.presenceRecord(value) } },
+        selectors: {
+          'stampede-presence': (_key, records) => {
+            let best = 0
+            let bestAt = -1
+            records.forEach((r, i) => {
+              try {
+                const at = decode.presenceRecord(r).updatedAtMs
+                if (at > bestAt) { best = i; bestAt = at }
+              } catch { /* an invalid record never wins */ }
+            })
+            return best
+          }
+        }
+      }),
+      supernode: supernode({
+        loginServer: login,
+        profile,
+        startedAtMs,
+        reportIntervalMs: timing.reportIntervalMs,
+        heartbeatTimeoutMs: timing.heartbeatTimeoutMs,
+        requestTimeoutMs: timing.requestTimeoutMs,
+        random: seededRandom(seed + 1),
+        context: ctx,
+        onDemote: (reason) => { node?.onDemote(reason) },
+        onTokenRejected: () => { node?.onDemote('token-rejected') }
+      }),
+      client: client({
+        loginServer: login,
+        profile,
+        hostCache,
+        user: init.user,
+        startedAtMs,
+        heartbeatIntervalMs: timing.heartbeatIntervalMs,
+        heartbeatTimeoutMs: timing.heartbeatTimeoutMs,
+        requestTimeoutMs: timing.requestTimeoutMs,
+        retryBaseMs: timing.retryBaseMs,
+        retryMaxMs: timing.retryMaxMs,
+        random: seededRandom(seed + 2),
+        context: ctx,
+        onPromote: (token) => { node?.onPromote(token) }
+      })
+    }
+  }
+
+  let libp2p: Libp2p
+  try {
+    libp2p = await createLibp2p({
+      privateKey,
+      addresses: { listen },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionManager: {
+        maxConnections: DEFAULT_MAX_CONNECTIONS,
+        inboundConnectionThreshold: DEFAULT_INBOUND_THRESHOLD,
+        maxIncomingPendingConnections: DEFAULT_MAX_INCOMING_PENDING,
+        dialTimeout: timing.requestTimeoutMs
+      },
+      // failure detection is the overlay's own (heartbeats, reports), not the monitor's pings
+      connectionMonitor: { enabled: false },
+      services: services as Record<string, (components: unknown) => unknown>,
+      start: false
+    }) as unknown as Libp2p
+  } catch (err: unknown) {
+    await ctx.events.close()
+    throw err
+  }
+  try {
+    await libp2p.start()
+  } catch (err: unknown) {
+    await Promise.resolve(libp2p.stop()).catch(() => {})
+    await ctx.events.close()
+    const msg = (err as Error).message
+    if (/EADDRINUSE|address already in use/i.test(msg)) throw new ListenError(`cannot listen on ${listen.join(', ')}: address already in use`)
+    if (/EADDRNOTAVAIL|EACCES/i.test(msg)) throw new ListenError(`cannot listen on ${listen.join(', ')}: ${msg}`)
+    throw err
+  }
+  node = new DefaultOverlayNode(init, libp2p, ctx, hostCache, profile)
+  try {
+    await node.begin()
+  } catch (err: unknown) {
+    await node.stop().catch(() => {})
+    throw err
+  }
+  return node
+}

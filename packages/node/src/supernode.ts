@@ -1,0 +1,485 @@
+import { logger } from '@libp2p/logger'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { seededRandom, shuffle } from '@stampede/allocation'
+import {
+  ATTACH_PROTOCOL, ClientFrame, MAX_CANDIDATES, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
+  MAX_REFERRALS, MAX_REPORT_ACK_BYTES, PRESENCE_KEY_PREFIX, PRESENCE_PROTOCOL, PresenceAnswer,
+  PresenceRecord, REPORT_PROTOCOL, RefusalReason, SupernodeFrame, SupernodeReport, decode
+} from '@stampede/wire'
+import { fromString } from 'uint8arrays/from-string'
+import {
+  DEFAULT_CANDIDATES_PER_REPORT, DEFAULT_DHT_NEIGHBOURS, DEFAULT_HEARTBEAT_TIMEOUT_MS,
+  DEFAULT_PRESENCE_QUEUE_SIZE, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS,
+  MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
+} from './constants.js'
+import { ProtocolViolationError } from './errors.js'
+import {
+  addrsFromWire, addrsToWire, bytes, deadline, framed, infoFromWire, infoToWire, peerIdFromBytes, resetReason, toDialable
+} from './framing.js'
+import { defaultContext } from './shared.js'
+import { verifyToken } from './token.js'
+import type { FramedStream } from './framing.js'
+import type { OverlayContext } from './shared.js'
+import type { Connection, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
+import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Random, ResourceProfile } from '@stampede/allocation'
+import type { NetworkView, SupernodeInfo } from '@stampede/wire'
+
+/** Where the login server is: its PeerId and addresses. */
+export interface LoginServerAddress {
+  id: string
+  addrs: string[]
+}
+
+export interface SupernodeInit {
+  loginServer: LoginServerAddress
+  /** this peer's resource profile; its capacity is the supernode's client slots */
+  profile: ResourceProfile
+  /** when this peer started, for the uptime it reports */
+  startedAtMs?: number
+  /** @default 1_000 */
+  reportIntervalMs?: number
+  /** a client silent this long is dropped; @default 3_500 */
+  heartbeatTimeoutMs?: number
+  /** @default 5_000 */
+  requestTimeoutMs?: number
+  /** other supernodes to stay connected to, for the DHT; @default 4 */
+  dhtNeighbours?: number
+  /** @default 256 */
+  presenceQueueSize?: number
+  /** @default 8 */
+  candidatesPerReport?: number
+  random?: Random
+  context?: OverlayContext
+  /** the login server told this supernode to step down */
+  onDemote?(reason: string): void
+  /** the login server rejected this supernode's token: log in again */
+  onTokenRejected?(): void
+}
+
+export interface SupernodeComponents {
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  addressManager: AddressManager
+  peerId: PeerId
+  privateKey: PrivateKey
+  dht: KadDHT
+}
+
+export interface AttachedClient {
+  id: string
+  attachedAtMs: number
+  lastHeartbeatMs: number
+  profile: ResourceProfile
+}
+
+export interface Supernode {
+  /** true while serving clients */
+  readonly active: boolean
+  readonly load: number
+  readonly capacity: number
+  clients(): AttachedClient[]
+  /** other supernodes the login server told us about */
+  knownSupernodes(): SupernodeInfo[]
+  /** start serving with this login token */
+  activate(token: Uint8Array): Promise<void>
+  /** stop serving: clients are told to MOVE with alternatives */
+  deactivate(reason: string): Promise<void>
+  /** resolve where a user is attached: our own clients first, then the DHT */
+  lookup(user: PeerId, signal?: AbortSignal): Promise<{ id: string, addrs: string[] } | null>
+}
+
+interface ClientSession extends AttachedClient {
+  stream: Stream
+  f: FramedStream
+  uptimeMs: number
+}
+
+class DefaultSupernode implements Supernode, Startable {
+  private readonly components: SupernodeComponents
+  private readonly ctx: OverlayContext
+  private readonly log: ReturnType<typeof logger>
+  private readonly init: SupernodeInit
+  private readonly sessions = new Map<string, ClientSession>()
+  private readonly known = new Map<string, { id: string, addrs: string[], load: number, capacity: number }>()
+  private readonly promoteSet = new Set<string>()
+  private readonly presenceQueue = new Set<string>()
+  private readonly loginIssuer: PeerId
+  private readonly random: Random
+  private view: NetworkView | undefined
+  private token: Uint8Array | undefined
+  private serving = false
+  private stopController = new AbortController()
+  private reportTimer: ReturnType<typeof setTimeout> | undefined
+  private presenceBusy = false
+  private readonly opts: { reportIntervalMs: number, heartbeatTimeoutMs: number, requestTimeoutMs: number, dhtNeighbours: number, presenceQueueSize: number, candidatesPerReport: number, startedAtMs: number }
+
+  constructor (components: SupernodeComponents, init: SupernodeInit) {
+    this.components = components
+    this.init = init
+    this.ctx = init.context ?? defaultContext('supernode')
+    this.log = logger(`stampede:${this.ctx.name}:supernode`)
+    this.loginIssuer = peerIdFromString(init.loginServer.id)
+    this.random = init.random ?? seededRandom(Date.now())
+    this.opts = {
+      reportIntervalMs: init.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS,
+      heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
+      requestTimeoutMs: init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+      dhtNeighbours: init.dhtNeighbours ?? DEFAULT_DHT_NEIGHBOURS,
+      presenceQueueSize: init.presenceQueueSize ?? DEFAULT_PRESENCE_QUEUE_SIZE,
+      candidatesPerReport: Math.min(init.candidatesPerReport ?? DEFAULT_CANDIDATES_PER_REPORT, MAX_CANDIDATES),
+      startedAtMs: init.startedAtMs ?? this.ctx.clock.now()
+    }
+  }
+
+  readonly [Symbol.toStringTag] = '@stampede/supernode'
+
+  get active (): boolean { return this.serving }
+  get load (): number { return this.sessions.size }
+  get capacity (): number { return this.init.profile.capacity }
+
+  async start (): Promise<void> {}
+
+  async stop (): Promise<void> {
+    await this.deactivate('stopping')
+  }
+
+  clients (): AttachedClient[] {
+    return [...this.sessions.values()].map(s => ({ id: s.id, attachedAtMs: s.attachedAtMs, lastHeartbeatMs: s.lastHeartbeatMs, profile: s.profile }))
+  }
+
+  knownSupernodes (): SupernodeInfo[] {
+    return [...this.known.values()].map(k => infoToWire(k))
+  }
+
+  async activate (token: Uint8Array): Promise<void> {
+    this.token = token
+    if (this.serving) return
+    this.serving = true
+    this.stopController = new AbortController()
+    const opts = { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_OUTBOUND_STREAMS }
+    await this.components.registrar.handle(ATTACH_PROTOCOL, (s, c) => this.onAttach(s, c), opts)
+    await this.components.registrar.handle(PRESENCE_PROTOCOL, (s, c) => this.onLookup(s, c), opts)
+    await this.components.dht.setMode('server')
+    this.ctx.metrics.setRole('supernode')
+    this.ctx.metrics.capacity.set(this.capacity)
+    this.ctx.metrics.clients.set(0)
+    this.ctx.events.write({ type: 'supernode-active', capacity: this.capacity })
+    this.scheduleReport(0)
+  }
+
+  async deactivate (reason: string): Promise<void> {
+    if (!this.serving) return
+    this.serving = false
+    clearTimeout(this.reportTimer)
+    this.stopController.abort()
+    await this.components.registrar.unhandle(ATTACH_PROTOCOL).catch(() => {})
+    await this.components.registrar.unhandle(PRESENCE_PROTOCOL).catch(() => {})
+    const alternatives = this.alternatives()
+    const moves = [...this.sessions.values()].map(async s => {
+      try {
+        await s.f.write(SupernodeFrame.encode({ type: SupernodeFrame.Type.MOVE, alternatives }), deadline(500))
+        this.ctx.metrics.messages.inc({ direction: 'out' })
+        await s.stream.close({ signal: deadline(500) })
+      } catch {
+        s.stream.abort(new Error('supernode stepping down'))
+      }
+    })
+    await Promise.all(moves)
+    this.sessions.clear()
+    this.presenceQueue.clear()
+    this.promoteSet.clear()
+    await this.components.dht.setMode('client').catch(() => {})
+    this.ctx.metrics.clients.set(0)
+    this.ctx.metrics.capacity.set(0)
+    this.ctx.events.write({ type: 'supernode-inactive', reason })
+  }
+
+  async lookup (user: PeerId, signal?: AbortSignal): Promise<{ id: string, addrs: string[] } | null> {
+    const id = user.toString()
+    if (this.sessions.has(id)) return { id: this.components.peerId.toString(), addrs: this.ownAddrs() }
+    const key = fromString(PRESENCE_KEY_PREFIX + id)
+    for await (const event of this.components.dht.get(key, { signal: deadline(this.opts.requestTimeoutMs, signal) })) {
+      if (event.name === 'VALUE') {
+        const record = decode.presenceRecord(event.value)
+        return { id: peerIdFromBytes(record.supernode).toString(), addrs: addrsFromWire(record.addrs) }
+      }
+    }
+    return null
+  }
+
+  private ownAddrs (): string[] {
+    return this.components.addressManager.getAddresses().map(a => a.decapsulateCode(421).toString())
+  }
+
+  private alternatives (): SupernodeInfo[] {
+    const spare = [...this.known.values()].filter(k => k.load < k.capacity)
+    return shuffle(spare, this.random).slice(0, MAX_REFERRALS).map(k => infoToWire(k))
+  }
+
+  private reject (stream: Stream, protocol: string, err: unknown): void {
+    const reason = resetReason(err)
+    this.ctx.metrics.streamResets.inc({ protocol, reason })
+    if ((err as Error)?.name === 'InvalidMessageError') this.ctx.metrics.rejectedInput.inc({ field: (err as { field?: string }).field ?? 'unknown' })
+    this.log('reset %s stream: %s', protocol, reason)
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
+  }
+
+  private async send (f: FramedStream, frame: Partial<SupernodeFrame>, signal: AbortSignal): Promise<void> {
+    await f.write(SupernodeFrame.encode(frame), signal)
+    this.ctx.metrics.messages.inc({ direction: 'out' })
+  }
+
+  private async onAttach (stream: Stream, connection: Connection): Promise<void> {
+    const f = framed(stream, MAX_CLIENT_FRAME_BYTES)
+    const id = connection.remotePeer.toString()
+    const stop = this.stopController.signal
+    let first: ClientFrame
+    try {
+      first = await f.read(decode.clientFrame, deadline(this.opts.requestTimeoutMs, stop))
+      if (first.type !== ClientFrame.Type.ATTACH) throw new ProtocolViolationError('first frame must be ATTACH')
+    } catch (err: unknown) {
+      this.ctx.metrics.attachRequests.inc({ result: 'bad-request' })
+      this.reject(stream, 'attach', err)
+      return
+    }
+    this.ctx.metrics.messages.inc({ direction: 'in' })
+    const signal = deadline(this.opts.requestTimeoutMs, stop)
+    try {
+      await verifyToken(first.token, { issuerKey: this.issuerKey(), peer: connection.remotePeer, nowMs: this.ctx.clock.now() })
+    } catch (err: unknown) {
+      this.ctx.metrics.attachRequests.inc({ result: 'bad-token' })
+      await this.refuse(f, RefusalReason.BAD_TOKEN, 0, (err as Error).message, signal)
+      return
+    }
+    if (!this.serving) {
+      this.ctx.metrics.attachRequests.inc({ result: 'not-supernode' })
+      await this.refuse(f, RefusalReason.NOT_SUPERNODE, 0, '', signal)
+      return
+    }
+    const previous = this.sessions.get(id)
+    if (previous == null && this.sessions.size >= this.capacity) {
+      this.ctx.metrics.attachRequests.inc({ result: 'busy' })
+      await this.refuse(f, RefusalReason.BUSY, this.opts.reportIntervalMs, '', signal)
+      return
+    }
+    previous?.stream.abort(new Error('replaced by a new attach'))
+    const now = this.ctx.clock.now()
+    const session: ClientSession = {
+      id, stream, f, attachedAtMs: now, lastHeartbeatMs: now, profile: first.profile as ResourceProfile, uptimeMs: first.uptimeMs
+    }
+    this.sessions.set(id, session)
+    this.ctx.metrics.clients.set(this.sessions.size)
+    this.ctx.metrics.attachRequests.inc({ result: 'ok' })
+    this.ctx.events.write({ type: 'client-attached', client: id, load: this.sessions.size })
+    this.publishPresence(id)
+    let cause = 'detach'
+    try {
+      await this.send(f, { type: SupernodeFrame.Type.ATTACHED, seq: first.seq, load: this.load, capacity: this.capacity, view: this.view }, signal)
+      while (this.serving) {
+        const frame = await f.read(decode.clientFrame, deadline(this.opts.heartbeatTimeoutMs, stop))
+        this.ctx.metrics.messages.inc({ direction: 'in' })
+        if (frame.type === ClientFrame.Type.DETACH) break
+        if (frame.type !== ClientFrame.Type.HEARTBEAT) throw new ProtocolViolationError('ATTACH on an attached stream')
+        session.lastHeartbeatMs = this.ctx.clock.now()
+        session.uptimeMs = frame.uptimeMs
+        await this.send(f, {
+          type: SupernodeFrame.Type.HEARTBEAT_ACK,
+          seq: frame.seq,
+          load: this.load,
+          capacity: this.capacity,
+          promote: this.promoteSet.has(id),
+          view: this.view
+        }, deadline(this.opts.requestTimeoutMs, stop))
+      }
+      if (this.sessions.get(id) === session) await stream.close({ signal: deadline(this.opts.requestTimeoutMs) }).catch(() => {})
+    } catch (err: unknown) {
+      cause = resetReason(err)
+      if (this.serving && this.sessions.get(id) === session) this.reject(stream, 'attach', err)
+    } finally {
+      if (this.sessions.get(id) === session) {
+        this.sessions.delete(id)
+        this.ctx.metrics.clients.set(this.sessions.size)
+        this.ctx.events.write({ type: 'client-detached', client: id, cause, load: this.sessions.size })
+      }
+    }
+  }
+
+  private issuerKey (): NonNullable<PeerId['publicKey']> {
+    const key = this.loginIssuer.publicKey
+    if (key == null) throw new Error('login server peer id carries no public key')
+    return key
+  }
+
+  private async refuse (f: FramedStream, reason: RefusalReason, retryAfterMs: number, detail: string, signal: AbortSignal): Promise<void> {
+    try {
+      await this.send(f, { type: SupernodeFrame.Type.REFUSED, refusal: { reason, retryAfterMs, alternatives: this.alternatives(), detail } }, signal)
+      await f.stream.close({ signal })
+    } catch (err: unknown) {
+      f.stream.abort(err as Error)
+    }
+  }
+
+  private async onLookup (stream: Stream, _connection: Connection): Promise<void> {
+    const f = framed(stream, MAX_PRESENCE_LOOKUP_BYTES)
+    const signal = deadline(this.opts.requestTimeoutMs, this.stopController.signal)
+    let user: PeerId
+    try {
+      const req = await f.read(decode.presenceLookup, signal)
+      user = peerIdFromBytes(req.user)
+    } catch (err: unknown) {
+      this.reject(stream, 'presence', err)
+      return
+    }
+    this.ctx.metrics.messages.inc({ direction: 'in' })
+    let answer: Partial<PresenceAnswer>
+    try {
+      const where = await this.lookup(user, signal)
+      this.ctx.metrics.presence.inc({ result: where == null ? 'lookup-miss' : 'lookup-hit' })
+      answer = where == null ? { found: false } : { found: true, supernode: infoToWire({ ...where, load: 0, capacity: 0 }) }
+    } catch {
+      this.ctx.metrics.presence.inc({ result: 'lookup-error' })
+      answer = { found: false }
+    }
+    try {
+      await f.write(PresenceAnswer.encode(answer), signal)
+      this.ctx.metrics.messages.inc({ direction: 'out' })
+      await stream.close({ signal })
+    } catch (err: unknown) {
+      this.reject(stream, 'presence', err)
+    }
+  }
+
+  /** Queue a presence record for the DHT; the queue is bounded and drops the oldest. */
+  private publishPresence (user: string): void {
+    this.presenceQueue.delete(user)
+    if (this.presenceQueue.size >= this.opts.presenceQueueSize) {
+      const oldest = this.presenceQueue.values().next().value
+      if (oldest != null) this.presenceQueue.delete(oldest)
+      this.ctx.metrics.presence.inc({ result: 'publish-dropped' })
+    }
+    this.presenceQueue.add(user)
+    void this.drainPresence()
+  }
+
+  private async drainPresence (): Promise<void> {
+    if (this.presenceBusy) return
+    this.presenceBusy = true
+    try {
+      while (this.serving) {
+        const user = this.presenceQueue.values().next().value
+        if (user == null) break
+        this.presenceQueue.delete(user)
+        if (!this.sessions.has(user)) continue
+        const value = PresenceRecord.encode({
+          user: bytes(peerIdFromString(user).toMultihash().bytes),
+          supernode: bytes(this.components.peerId.toMultihash().bytes),
+          addrs: addrsToWire(this.ownAddrs()),
+          updatedAtMs: Date.now()
+        })
+        try {
+          for await (const _event of this.components.dht.put(fromString(PRESENCE_KEY_PREFIX + user), value, { signal: deadline(this.opts.requestTimeoutMs, this.stopController.signal) })) {
+            // drain the query
+          }
+          this.ctx.metrics.presence.inc({ result: 'published' })
+        } catch (err: unknown) {
+          this.ctx.metrics.presence.inc({ result: 'publish-failed' })
+          this.log('presence publish for %s failed: %s', user, (err as Error).message)
+        }
+      }
+    } finally {
+      this.presenceBusy = false
+    }
+  }
+
+  private scheduleReport (delayMs: number): void {
+    clearTimeout(this.reportTimer)
+    this.reportTimer = setTimeout(() => {
+      void this.report().finally(() => {
+        if (this.serving) this.scheduleReport(this.opts.reportIntervalMs)
+      })
+    }, delayMs)
+  }
+
+  private candidates (): SupernodeReport['candidates'] {
+    const now = this.ctx.clock.now()
+    return [...this.sessions.values()]
+      .filter(s => s.profile.reachable && s.profile.capacity > 0)
+      .sort((a, b) => (b.profile.capacity - a.profile.capacity) || (b.uptimeMs - a.uptimeMs))
+      .slice(0, this.opts.candidatesPerReport)
+      .map(s => ({ id: bytes(peerIdFromString(s.id).toMultihash().bytes), profile: s.profile, uptimeMs: s.uptimeMs + (now - s.lastHeartbeatMs) }))
+  }
+
+  private async report (): Promise<void> {
+    if (!this.serving || this.token == null) return
+    const signal = deadline(this.opts.requestTimeoutMs, this.stopController.signal)
+    let stream: Stream | undefined
+    try {
+      const conn = await this.components.connectionManager.openConnection(toDialable(this.init.loginServer.id, this.init.loginServer.addrs), { signal })
+      stream = await conn.newStream(REPORT_PROTOCOL, { signal, negotiateFully: false })
+      const f = framed(stream, MAX_REPORT_ACK_BYTES)
+      await f.write(SupernodeReport.encode({
+        token: bytes(this.token),
+        addrs: addrsToWire(this.ownAddrs()),
+        load: this.load,
+        capacity: this.capacity,
+        candidates: this.candidates(),
+        uptimeMs: this.ctx.clock.now() - this.opts.startedAtMs,
+        profile: this.init.profile
+      }), signal)
+      this.ctx.metrics.messages.inc({ direction: 'out' })
+      const ack = await f.read(decode.reportAck, signal)
+      this.ctx.metrics.messages.inc({ direction: 'in' })
+      await stream.close({ signal }).catch(() => {})
+      if (ack.refusal != null) {
+        this.ctx.metrics.reports.inc({ result: RefusalReason[ack.refusal.reason] ?? 'refused' })
+        if (ack.refusal.reason === RefusalReason.BAD_TOKEN) this.init.onTokenRejected?.()
+        return
+      }
+      this.ctx.metrics.reports.inc({ result: 'ok' })
+      this.view = ack.view
+      this.known.clear()
+      for (const info of ack.supernodes) {
+        const k = infoFromWire(info)
+        if (k != null && k.id !== this.components.peerId.toString()) this.known.set(k.id, k)
+      }
+      this.promoteSet.clear()
+      for (const p of ack.promote) {
+        try { this.promoteSet.add(peerIdFromBytes(p).toString()) } catch { this.ctx.metrics.rejectedInput.inc({ field: 'promote' }) }
+      }
+      if (ack.demote) {
+        this.ctx.metrics.demotions.inc({ reason: 'excess' })
+        this.init.onDemote?.('excess')
+        return
+      }
+      this.keepNeighbours()
+    } catch (err: unknown) {
+      stream?.abort(err as Error)
+      this.ctx.metrics.reports.inc({ result: 'failed' })
+      this.log('report failed: %s', (err as Error).message)
+    }
+  }
+
+  /** Keep a few connections to other supernodes so the DHT has neighbours. */
+  private keepNeighbours (): void {
+    const connected = new Set(this.components.connectionManager.getConnections().map(c => c.remotePeer.toString()))
+    const have = [...this.known.keys()].filter(id => connected.has(id)).length
+    if (have >= this.opts.dhtNeighbours) return
+    const missing = shuffle([...this.known.values()].filter(k => !connected.has(k.id)), this.random).slice(0, this.opts.dhtNeighbours - have)
+    for (const k of missing) {
+      this.components.connectionManager.openConnection(toDialable(k.id, k.addrs), { signal: deadline(this.opts.requestTimeoutMs, this.stopController.signal) })
+        .catch((err: unknown) => { this.log('neighbour %s unreachable: %s', k.id, (err as Error).message) })
+    }
+  }
+}
+
+/**
+ * The supernode role: admits clients up to its capacity on a long-lived attach stream,
+ * tracks their heartbeats, publishes their presence into the supernodes' DHT, answers
+ * presence lookups and reports its load to the login server. Inactive until `activate()`
+ * (promotion); `deactivate()` (demotion) tells its clients to move, like kad-dht's setMode.
+ */
+export function supernode (init: SupernodeInit): (components: SupernodeComponents) => Supernode {
+  return (components) => new DefaultSupernode(components, init)
+}
