@@ -1,15 +1,16 @@
 /**
  * The largest encoded message (excluding its length prefix) accepted on each protocol.
- * A longer frame is refused before it is buffered, and the stream is reset.
+ * A longer frame is refused before it is buffered, and the stream is reset. Limits on
+ * messages with repeated SupernodeInfo fit MAX_REFERRALS entries of MAX_ADDRS addresses.
  */
 export const MAX_LOGIN_REQUEST_BYTES = 1024
-export const MAX_LOGIN_RESPONSE_BYTES = 8 * 1024
+export const MAX_LOGIN_RESPONSE_BYTES = 16 * 1024
 export const MAX_CLIENT_FRAME_BYTES = 2 * 1024
-export const MAX_SUPERNODE_FRAME_BYTES = 8 * 1024
+export const MAX_SUPERNODE_FRAME_BYTES = 16 * 1024
 export const MAX_REPORT_BYTES = 8 * 1024
 export const MAX_REPORT_ACK_BYTES = 16 * 1024
 export const MAX_PRESENCE_LOOKUP_BYTES = 256
-export const MAX_PRESENCE_ANSWER_BYTES = 2 * 1024
+export const MAX_PRESENCE_ANSWER_BYTES = 16 * 1024
 export const MAX_PRESENCE_RECORD_BYTES = 1024
 
 /** Bounds on repeated fields, applied while decoding. */

@@ -108,6 +108,7 @@ export const decode = {
     const msg = decodeWith('LoginResponse', () => LoginResponse.decode(buf, {
       limits: { referrals: MAX_REFERRALS, referrals$: infoLimits, refusal: refusalLimits }
     }))
+    checkBytes('token', msg.token, 0, MAX_TOKEN_BYTES)
     if (msg.refusal != null) validateRefusal('refusal', msg.refusal)
     else checkBytes('token', msg.token, 1, MAX_TOKEN_BYTES)
     validateInfos('referrals', msg.referrals)

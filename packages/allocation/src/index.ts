@@ -1,0 +1,24 @@
+/**
+ * @packageDocumentation
+ *
+ * Stampede resource allocation: the pure decisions of the overlay. Which peers become
+ * supernodes and which step down, how fast a peer may be admitted, how long to wait
+ * before a retry. No I/O and no timers: time comes from an injected `Clock` and
+ * randomness from an injected `Random`, so every decision is deterministic under test.
+ */
+export * from './constants.js'
+export { InvalidAllocationConfigError } from './errors.js'
+export { systemClock, manualClock } from './clock.js'
+export type { Clock, ManualClock } from './clock.js'
+export { seededRandom, shuffle } from './random.js'
+export type { Random } from './random.js'
+export { isEligible } from './profile.js'
+export type { ResourceProfile, EligibilityRule } from './profile.js'
+export { thresholdPromotion } from './promotion.js'
+export type {
+  SupernodeState, PromotionCandidate, PromotionInput, PromotionDecision, PromotionPolicy, ThresholdPromotionInit
+} from './promotion.js'
+export { TokenBucket, createTokenBucket } from './token-bucket.js'
+export type { TokenBucketInit } from './token-bucket.js'
+export { exponentialBackoff } from './backoff.js'
+export type { JitterMode, BackoffInit, Backoff } from './backoff.js'
