@@ -199,7 +199,10 @@ class DefaultOverlayNode implements OverlayNode {
           promote: async () => { await this.promote(); return this.status() },
           demote: async () => { await this.demote(); return this.status() },
           stop: async () => {
-            setImmediate(() => { this.init.onStopRequested != null ? this.init.onStopRequested() : void this.stop() })
+            setImmediate(() => {
+              if (this.init.onStopRequested != null) this.init.onStopRequested()
+              else void this.stop()
+            })
             return { stopping: true }
           }
         }
@@ -350,6 +353,8 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
   const privateKey = await loadOrCreateIdentity(init.dataDir)
   const listen = init.listen ?? ['/ip4/127.0.0.1/tcp/0']
 
+  // assigned once libp2p exists; the services' callbacks reach the node through it
+  // eslint-disable-next-line prefer-const
   let node: DefaultOverlayNode | undefined
   let hostCache: HostCache | undefined
   let services: Record<string, unknown>

@@ -114,6 +114,8 @@ async function readInit (): Promise<OverlayNodeInit> {
 
 async function main (): Promise<void> {
   const init = await readInit()
+  // assigned once the node runs; shutdown() may be called before that
+  // eslint-disable-next-line prefer-const
   let node: OverlayNode | undefined
   let stopping = false
   const shutdown = (code: number, why: string): void => {

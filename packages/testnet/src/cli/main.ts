@@ -1,0 +1,339 @@
+import { spawn } from 'node:child_process'
+import { openSync, closeSync, readFileSync } from 'node:fs'
+import { readFile, rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { applyOverrides, defaultConfig, loadConfig } from '../config.js'
+import { formatProgress, formatStatusTable } from '../format.js'
+import { callSupervisor, isAlive, readSupervisor, serveTestnet, NotRunningError } from '../supervisor.js'
+import { Testnet } from '../testnet.js'
+import { parseCli, HELP } from './args.js'
+import type { TestnetConfig } from '../config.js'
+import type { SupervisorInfo } from '../supervisor.js'
+import type { TestnetStatus } from '../testnet.js'
+import type { DownCommand, ParsedCommand, StatusCommand, UpCommand } from './args.js'
+
+/** Messages a detached supervisor sends to the `up` that started it. */
+type SupervisorMessage =
+  | { type: 'progress', line: string }
+  | { type: 'ready', status: TestnetStatus }
+  | { type: 'failed', message: string, exitCode: number }
+
+const isTTY = process.stderr.isTTY === true
+
+function version (): string {
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../../package.json', import.meta.url)), 'utf8')) as { version: string }
+  return pkg.version
+}
+
+function testnetDir (stateDir: string, name: string): string {
+  return resolve(stateDir, name)
+}
+
+function table (status: TestnetStatus): string {
+  const rows = [status.loginServer, ...status.nodes].map(n => ({
+    name: n.name,
+    pid: n.pid,
+    role: n.role,
+    alive: n.alive,
+    loggedIn: n.loggedIn,
+    supernode: n.supernode,
+    load: n.role === 'supernode' ? n.load : undefined,
+    capacity: n.role === 'supernode' ? n.capacity : undefined,
+    profile: n.profile
+  }))
+  return formatStatusTable(rows, status.summary, { color: process.stdout.isTTY === true && process.env.NO_COLOR == null })
+}
+
+function statusJson (status: TestnetStatus): unknown {
+  return {
+    name: status.name,
+    at: new Date(status.at).toISOString(),
+    loginServer: { name: status.loginServer.name, pid: status.loginServer.pid, alive: status.loginServer.alive, peerId: status.loginServer.peerId },
+    nodes: status.nodes.map(n => ({
+      name: n.name,
+      pid: n.pid,
+      role: n.role,
+      alive: n.alive,
+      paused: n.paused,
+      loggedIn: n.loggedIn,
+      supernode: n.supernode,
+      load: n.load,
+      capacity: n.capacity,
+      profile: n.profile,
+      peerId: n.peerId,
+      restarts: n.restarts
+    })),
+    summary: status.summary
+  }
+}
+
+async function resolveConfig (cmd: UpCommand): Promise<TestnetConfig> {
+  const base = cmd.config != null ? await loadConfig(cmd.config) : defaultConfig()
+  return applyOverrides(base, { nodes: cmd.nodes, seed: cmd.seed, name: cmd.name })
+}
+
+/** The process that owns a testnet: launches it, serves it, stops it on signal or `down`. */
+async function supervise (cmd: UpCommand, report: (m: SupervisorMessage) => void, foreground: boolean): Promise<number> {
+  const config = await resolveConfig(cmd)
+  const dir = testnetDir(cmd.stateDir, config.name)
+  try {
+    const running = await readSupervisor(dir, config.name)
+    report({ type: 'failed', message: `testnet '${config.name}' is already running (supervisor pid ${running.pid}); stop it with: stampede down --name ${config.name}`, exitCode: 1 })
+    return 1
+  } catch (err: unknown) {
+    if (!(err instanceof NotRunningError)) throw err
+  }
+  const begun = Date.now()
+  let testnet: Testnet | undefined
+  let stopping: Promise<void> | undefined
+  let stopRequested = false
+  const stopAll = async (): Promise<void> => {
+    stopRequested = true
+    stopping ??= (async () => {
+      await server?.close().catch(() => {})
+      await testnet?.stop()
+    })()
+    await stopping
+  }
+  const done = new Promise<number>(resolveDone => {
+    const onSignal = (): void => {
+      if (isTTY && foreground) process.stderr.write('\nstopping every node…\n')
+      void stopAll().then(() => { resolveDone(0) })
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    process.on('SIGHUP', foreground ? onSignal : () => {})
+  })
+  let server: Awaited<ReturnType<typeof serveTestnet>> | undefined
+  let downRequested: () => void = () => {}
+  const down = new Promise<number>(resolveDown => { downRequested = () => { void stopAll().then(() => { resolveDown(0) }) } })
+
+  report({ type: 'progress', line: `starting testnet '${config.name}': login server and ${config.nodes} peers (state in ${dir})` })
+  try {
+    testnet = await Testnet.launch({
+      config,
+      stateDir: cmd.stateDir,
+      onUnexpectedExit: (name, code, signal) => { report({ type: 'progress', line: `node ${name} exited unexpectedly (code ${code}, signal ${signal})` }) }
+    }, (started, total) => {
+      if (started === total || started % 10 === 0) report({ type: 'progress', line: `spawned ${started}/${total} peers (${((Date.now() - begun) / 1000).toFixed(1)} s)` })
+    })
+    server = await serveTestnet(testnet, { onDown: () => { downRequested() } })
+  } catch (err: unknown) {
+    await stopAll()
+    report({ type: 'failed', message: (err as Error).message, exitCode: 1 })
+    return 1
+  }
+  const t = testnet
+  let status: TestnetStatus
+  try {
+    let lastLine = 0
+    status = await t.waitForLoggedIn({
+      timeoutMs: Math.max(config.timing.startupTimeoutMs, config.nodes * 500),
+      onStatus: (s) => {
+        if (stopRequested) throw new Error('stopped')
+        if (Date.now() - lastLine >= (isTTY ? 250 : 2_000)) {
+          lastLine = Date.now()
+          report({ type: 'progress', line: formatProgress({ ...s.summary, elapsedMs: Date.now() - begun }) })
+        }
+      }
+    })
+  } catch (err: unknown) {
+    if (stopRequested) return await done
+    const s = t.lastStatus()
+    await stopAll()
+    report({ type: 'failed', message: `${(err as Error).message}${s != null ? '\n' + table(s) : ''}`, exitCode: 1 })
+    return 1
+  }
+  report({ type: 'ready', status })
+  return Promise.race([done, down])
+}
+
+async function up (cmd: UpCommand): Promise<number> {
+  if (!cmd.detach) {
+    const begun = Date.now()
+    let progressShown = false
+    const code = await supervise(cmd, (m) => {
+      if (m.type === 'progress') {
+        if (isTTY && m.line.startsWith('[')) {
+          process.stderr.write(`\r\x1b[2K${m.line}`)
+          progressShown = true
+        } else {
+          if (progressShown) process.stderr.write('\n')
+          progressShown = false
+          process.stderr.write(m.line + '\n')
+        }
+      } else if (m.type === 'ready') {
+        if (progressShown) process.stderr.write('\n')
+        process.stdout.write(table(m.status) + '\n')
+        process.stderr.write(`all ${m.status.summary.total} peers logged in after ${((Date.now() - begun) / 1000).toFixed(1)} s, ${m.status.summary.supernodes} supernodes\n`)
+        process.stderr.write(`testnet '${m.status.name}' is running; press Ctrl-C to stop it (other terminals: npx stampede status --name ${m.status.name})\n`)
+      } else {
+        process.stderr.write(`stampede up: ${m.message}\n`)
+      }
+    }, true)
+    return code
+  }
+
+  // detached: a supervisor process of its own, in its own session, owns the testnet
+  const config = await resolveConfig(cmd)
+  const dir = testnetDir(cmd.stateDir, config.name)
+  const { mkdir } = await import('node:fs/promises')
+  await mkdir(dir, { recursive: true })
+  const logPath = join(dir, 'supervisor.log')
+  const log = openSync(logPath, 'a')
+  const bin = fileURLToPath(new URL('../bin/stampede.js', import.meta.url))
+  const args = [bin, '__supervise', '--state-dir', cmd.stateDir, '--name', config.name]
+  if (cmd.config != null) args.push('--config', cmd.config)
+  if (cmd.nodes != null) args.push('--nodes', String(cmd.nodes))
+  if (cmd.seed != null) args.push(`--seed=${cmd.seed}`)
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log, 'ipc'] })
+  closeSync(log)
+  return new Promise<number>((resolveCode) => {
+    const finish = (code: number): void => {
+      if (child.connected) child.disconnect()
+      child.unref()
+      resolveCode(code)
+    }
+    child.on('message', (msg: SupervisorMessage) => {
+      if (msg.type === 'progress') process.stderr.write(msg.line + '\n')
+      else if (msg.type === 'ready') {
+        process.stdout.write(table(msg.status) + '\n')
+        process.stderr.write(`testnet '${msg.status.name}' is running in the background (supervisor pid ${child.pid}, log ${logPath})\n`)
+        process.stderr.write(`  npx stampede status --name ${msg.status.name}\n  npx stampede down --name ${msg.status.name}\n`)
+        finish(0)
+      } else {
+        process.stderr.write(`stampede up: ${msg.message}\n`)
+        finish(msg.exitCode)
+      }
+    })
+    child.on('exit', (code) => { finish(code === 0 ? 1 : code ?? 1) })
+  })
+}
+
+/** The hidden `__supervise` command: `up --detach`'s background process. */
+async function superviseDetached (cmd: UpCommand): Promise<number> {
+  const send = (m: SupervisorMessage): void => {
+    process.stdout.write(`${new Date().toISOString()} ${m.type === 'progress' ? m.line : m.type === 'failed' ? `failed: ${m.message}` : 'ready'}\n`)
+    if (process.send != null && process.connected) process.send(m)
+  }
+  // the `up` that started us may exit at any time; we must not go with it
+  process.on('disconnect', () => {})
+  return supervise(cmd, send, false)
+}
+
+async function status (cmd: StatusCommand): Promise<number> {
+  const info = await readSupervisor(testnetDir(cmd.stateDir, cmd.name), cmd.name)
+  const once = async (): Promise<TestnetStatus> => callSupervisor<TestnetStatus>(info, 'GET', '/status', undefined, 10_000)
+  if (!cmd.watch) {
+    const s = await once()
+    process.stdout.write(cmd.json ? JSON.stringify(statusJson(s), null, 2) + '\n' : table(s) + '\n')
+    return 0
+  }
+  let stop = false
+  process.on('SIGINT', () => { stop = true })
+  while (!stop) {
+    const s = await once()
+    if (cmd.json) process.stdout.write(JSON.stringify(statusJson(s)) + '\n')
+    else process.stdout.write(`${isTTY ? '\x1b[2J\x1b[H' : ''}${table(s)}\n`)
+    await new Promise(resolveSleep => setTimeout(resolveSleep, 1_000))
+  }
+  return 0
+}
+
+async function action (info: SupervisorInfo, path: string, body: unknown): Promise<number> {
+  const result = await callSupervisor<{ action: string, nodes: string[] }>(info, 'POST', path, body, 30 * 60_000)
+  process.stdout.write(JSON.stringify(result) + '\n')
+  process.stderr.write(`${result.action}: ${result.nodes.length} node${result.nodes.length === 1 ? '' : 's'}${result.nodes.length > 0 ? ` (${result.nodes.slice(0, 12).join(', ')}${result.nodes.length > 12 ? ', …' : ''})` : ''}\n`)
+  return 0
+}
+
+async function waitGone (pid: number, ms: number): Promise<boolean> {
+  const until = Date.now() + ms
+  while (isAlive(pid)) {
+    if (Date.now() > until) return false
+    await new Promise(resolveSleep => setTimeout(resolveSleep, 100))
+  }
+  return true
+}
+
+/** Stop a testnet; also clears up after a supervisor that died (its nodes' pids are on file). */
+async function down (cmd: DownCommand): Promise<number> {
+  const dir = testnetDir(cmd.stateDir, cmd.name)
+  let info: SupervisorInfo | undefined
+  try {
+    info = await readSupervisor(dir, cmd.name)
+  } catch (err: unknown) {
+    if (!(err instanceof NotRunningError)) throw err
+    process.stderr.write(`${err.message}\n`)
+  }
+  if (info != null) {
+    try {
+      await callSupervisor(info, 'POST', '/down', {}, 10_000)
+    } catch {
+      process.kill(info.pid, 'SIGTERM')
+    }
+    if (!await waitGone(info.pid, 20_000)) {
+      process.stderr.write(`supervisor pid ${info.pid} did not stop in 20 s; killing it\n`)
+      process.kill(info.pid, 'SIGKILL')
+      await waitGone(info.pid, 5_000)
+    }
+  }
+  // nodes exit by themselves when their supervisor goes; make sure of it
+  let leftovers = 0
+  try {
+    const nodes = JSON.parse(await readFile(join(dir, 'nodes.json'), 'utf8')) as { nodes: Array<{ name: string, pid: number | null }> }
+    for (const n of nodes.nodes) {
+      if (n.pid != null && isAlive(n.pid)) {
+        const cmdline = await readFile(`/proc/${n.pid}/cmdline`, 'utf8').catch(() => '')
+        if (cmdline.includes('stampede-node')) {
+          leftovers++
+          process.kill(n.pid, 'SIGKILL')
+        }
+      }
+    }
+  } catch {
+    // no nodes file: nothing was started
+  }
+  await rm(join(dir, 'supervisor.json'), { force: true })
+  if (info != null || leftovers > 0) process.stderr.write(`testnet '${cmd.name}' is down${leftovers > 0 ? ` (${leftovers} leftover node processes killed)` : ''}; logs stay in ${dir}\n`)
+  return 0
+}
+
+export async function main (argv: string[]): Promise<number> {
+  if (argv[0] === '__supervise') {
+    const cmd = parseCli(['up', ...argv.slice(1)])
+    if (cmd.command !== 'up') return 2
+    return superviseDetached(cmd)
+  }
+  const cmd: ParsedCommand = parseCli(argv)
+  switch (cmd.command) {
+    case 'help':
+      process.stdout.write(cmd.text + '\n')
+      return 0
+    case 'version':
+      process.stdout.write(version() + '\n')
+      return 0
+    case 'up':
+      return up(cmd)
+    case 'status':
+      return status(cmd)
+    case 'down':
+      return down(cmd)
+    case 'kill':
+    case 'restart':
+    case 'pause':
+    case 'resume': {
+      const info = await readSupervisor(testnetDir(cmd.stateDir, cmd.name), cmd.name)
+      const body = {
+        selector: cmd.selector,
+        role: cmd.role,
+        signal: 'signal' in cmd ? cmd.signal : undefined,
+        spreadMs: 'spreadMs' in cmd ? cmd.spreadMs : undefined
+      }
+      return action(info, `/${cmd.command}`, body)
+    }
+  }
+}
+
+export { HELP }

@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process'
+import { openSync, closeSync } from 'node:fs'
+import { logger } from '@libp2p/logger'
+import type { ChildProcess } from 'node:child_process'
+
+const log = logger('stampede:testnet:process')
+
+/** The node's message to its parent once it listens. */
+export interface ReadyMessage {
+  type: 'ready'
+  name: string
+  peerId: string
+  addrs: string[]
+  controlPort?: number
+  pid: number
+}
+
+export interface NodeProcessSpec {
+  name: string
+  kind: 'login' | 'peer'
+  /** path of the node's JSON settings (stampede-node --config) */
+  configPath: string
+  dataDir: string
+  stdoutPath: string
+  stderrPath: string
+  profile: string
+}
+
+export interface NodeLauncher {
+  /** the node executable (bundled entry point when built) */
+  entry: string
+  /** Node.js flags for node processes */
+  execArgv: string[]
+  env: NodeJS.ProcessEnv
+  startupTimeoutMs: number
+}
+
+export class NodeStartError extends Error {
+  override name = 'NodeStartError'
+}
+
+/**
+ * One overlay node running as a child process, with an IPC channel: the node reports
+ * `ready`, and exits by itself when this process (its parent) goes away.
+ */
+export class NodeProcess {
+  readonly spec: NodeProcessSpec
+  private child: ChildProcess | undefined
+  private exited: Promise<void> = Promise.resolve()
+  private requestedStop = false
+  pid: number | null = null
+  alive = false
+  paused = false
+  peerId: string | null = null
+  addrs: string[] = []
+  controlPort: number | null = null
+  starts = 0
+  lastExit: { code: number | null, signal: string | null, expected: boolean, at: number } | null = null
+  onExit?: (proc: NodeProcess, code: number | null, signal: string | null, expected: boolean) => void
+
+  constructor (spec: NodeProcessSpec) {
+    this.spec = spec
+  }
+
+  get name (): string { return this.spec.name }
+
+  /** Spawn the node and wait until it reports ready (or fails). */
+  async start (launcher: NodeLauncher): Promise<void> {
+    if (this.alive) return
+    const out = openSync(this.spec.stdoutPath, 'a')
+    const err = openSync(this.spec.stderrPath, 'a')
+    let child: ChildProcess
+    try {
+      child = spawn(process.execPath, [...launcher.execArgv, launcher.entry, '--config', this.spec.configPath], {
+        stdio: ['ignore', out, err, 'ipc'],
+        env: launcher.env,
+        serialization: 'json'
+      })
+    } finally {
+      closeSync(out)
+      closeSync(err)
+    }
+    this.child = child
+    this.requestedStop = false
+    this.pid = child.pid ?? null
+    this.alive = true
+    this.paused = false
+    this.starts++
+    let resolveExit: () => void = () => {}
+    this.exited = new Promise(resolve => { resolveExit = resolve })
+    const ready = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new NodeStartError(`${this.name} did not become ready within ${launcher.startupTimeoutMs} ms (see ${this.spec.stderrPath})`))
+      }, launcher.startupTimeoutMs)
+      child.on('message', (msg: unknown) => {
+        const m = msg as { type?: string, message?: string }
+        if (m?.type === 'ready') {
+          const r = m as ReadyMessage
+          this.peerId = r.peerId
+          this.addrs = r.addrs
+          this.controlPort = r.controlPort ?? null
+          clearTimeout(timer)
+          resolve()
+        } else if (m?.type === 'error') {
+          clearTimeout(timer)
+          reject(new NodeStartError(`${this.name} failed to start: ${m.message ?? 'unknown error'}`))
+        }
+      })
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer)
+        reject(new NodeStartError(`${this.name} exited during start-up (code ${code}, signal ${signal}); see ${this.spec.stderrPath}`))
+      })
+      child.once('error', (e) => {
+        clearTimeout(timer)
+        reject(new NodeStartError(`${this.name} could not be spawned: ${e.message}`))
+      })
+    })
+    child.once('exit', (code, signal) => {
+      const expected = this.requestedStop
+      this.alive = false
+      this.paused = false
+      this.pid = null
+      this.controlPort = null
+      this.lastExit = { code, signal, expected, at: Date.now() }
+      log('%s exited code=%s signal=%s expected=%s', this.name, code, signal, expected)
+      resolveExit()
+      this.onExit?.(this, code, signal, expected)
+    })
+    try {
+      await ready
+    } catch (e: unknown) {
+      this.requestedStop = true
+      if (this.alive) child.kill('SIGKILL')
+      await this.exited
+      throw e
+    }
+  }
+
+  /** Send a signal and wait for the process to exit; KILL after `graceMs` if it lingers. */
+  async stop (signal: 'KILL' | 'TERM', graceMs = 5_000): Promise<void> {
+    if (!this.alive || this.child == null) return
+    this.requestedStop = true
+    const child = this.child
+    if (this.paused && signal === 'TERM') child.kill('SIGCONT')
+    child.kill(`SIG${signal}`)
+    const timer = setTimeout(() => { if (this.alive) child.kill('SIGKILL') }, graceMs)
+    await this.exited
+    clearTimeout(timer)
+  }
+
+  pause (): void {
+    if (!this.alive || this.paused || this.child == null) return
+    this.child.kill('SIGSTOP')
+    this.paused = true
+  }
+
+  resume (): void {
+    if (!this.alive || !this.paused || this.child == null) return
+    this.child.kill('SIGCONT')
+    this.paused = false
+  }
+
+  /** Wait for the current process to exit. */
+  async waitExit (): Promise<void> {
+    await this.exited
+  }
+}

@@ -1,0 +1,428 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { availableParallelism } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { logger } from '@libp2p/logger'
+import { seededRandom } from '@stampede/allocation'
+import { assignProfiles } from './config.js'
+import { NodeProcess } from './node-process.js'
+import { findFreePorts } from './ports.js'
+import { selectNodes } from './selector.js'
+import type { TestnetConfig } from './config.js'
+import type { NodeLauncher } from './node-process.js'
+import type { Selector } from './selector.js'
+import type { NodeStatus } from '@stampede/node'
+
+const log = logger('stampede:testnet')
+
+/** Node flags for node processes: a smaller young generation saves ~14 MB each. */
+export const NODE_EXEC_ARGV = ['--max-semi-space-size=1']
+/** Nodes spawned at once during bring-up and restarts. */
+export const DEFAULT_SPAWN_CONCURRENCY = Math.max(4, availableParallelism() * 4)
+/** Status requests in flight at once. */
+export const STATUS_CONCURRENCY = 32
+export const STATUS_TIMEOUT_MS = 1_500
+
+export type NodeRole = 'login' | 'client' | 'supernode' | 'offline'
+
+/** One node as the launcher sees it: process facts plus what the node last said. */
+export interface NodeView {
+  name: string
+  kind: 'login' | 'peer'
+  pid: number | null
+  alive: boolean
+  paused: boolean
+  /** the node's role now; `offline` when its process is not running */
+  role: NodeRole
+  /** the role it had when last heard from */
+  lastRole: 'login' | 'client' | 'supernode' | null
+  loggedIn: boolean
+  /** the node name of the supernode this client is attached to */
+  supernode: string | null
+  load: number
+  capacity: number
+  profile: string
+  peerId: string | null
+  controlPort: number | null
+  /** false when alive but its control endpoint did not answer (paused, overloaded) */
+  responding: boolean
+  restarts: number
+}
+
+export interface TestnetSummary {
+  /** peers, not counting the login server */
+  total: number
+  alive: number
+  loggedIn: number
+  supernodes: number
+  paused: number
+  /** client slots of live supernodes */
+  capacity: number
+}
+
+export interface TestnetStatus {
+  name: string
+  at: number
+  loginServer: NodeView
+  nodes: NodeView[]
+  summary: TestnetSummary
+}
+
+export interface TestnetOptions {
+  config: TestnetConfig
+  /** root of all testnets' state; this one lives in `<stateDir>/<config.name>` */
+  stateDir: string
+  /** the stampede-node entry point; @default the bundled one when built, else the compiled bin */
+  entry?: string
+  /** @default DEFAULT_SPAWN_CONCURRENCY */
+  spawnConcurrency?: number
+  /** told about every node exit that nobody asked for */
+  onUnexpectedExit?(name: string, code: number | null, signal: string | null): void
+}
+
+/** Run `fn` over `items` with at most `limit` in flight. */
+export async function mapLimit<T, R> (items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length)
+  let next = 0
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++
+      out[i] = await fn(items[i] as T, i)
+    }
+  })
+  await Promise.all(workers)
+  return out
+}
+
+/** The stampede-node entry point: the esbuild bundle when present (fast start), else the compiled bin. */
+export function defaultNodeEntry (): string {
+  const bin = fileURLToPath(import.meta.resolve('@stampede/node/bin'))
+  const bundle = resolve(dirname(bin), '../../bundle/stampede-node.mjs')
+  return existsSync(bundle) ? bundle : bin
+}
+
+export class TestnetError extends Error {
+  override name = 'TestnetError'
+}
+
+/**
+ * A local testnet of real processes: one login server and `config.nodes` peers, each a
+ * `stampede-node` child of this process. Its state (node data, logs, settings) lives in
+ * one directory. This is the library API behind the `stampede` CLI.
+ */
+export class Testnet {
+  readonly config: TestnetConfig
+  readonly dir: string
+  readonly token: string
+  private readonly launcher: NodeLauncher
+  private readonly login: NodeProcess
+  private readonly peers: NodeProcess[]
+  private readonly byName = new Map<string, NodeProcess>()
+  private readonly random: () => number
+  private readonly spawnConcurrency: number
+  private last: TestnetStatus | undefined
+  private stopping = false
+
+  private constructor (opts: TestnetOptions, dir: string, token: string, login: NodeProcess, peers: NodeProcess[]) {
+    this.config = opts.config
+    this.dir = dir
+    this.token = token
+    this.login = login
+    this.peers = peers
+    this.random = seededRandom(opts.config.seed * 7919 + 17)
+    this.spawnConcurrency = opts.spawnConcurrency ?? DEFAULT_SPAWN_CONCURRENCY
+    this.launcher = {
+      entry: opts.entry ?? defaultNodeEntry(),
+      execArgv: NODE_EXEC_ARGV,
+      env: { ...process.env, STAMPEDE_CONTROL_TOKEN: token, NODE_COMPILE_CACHE: join(opts.stateDir, '.compile-cache') },
+      startupTimeoutMs: opts.config.timing.startupTimeoutMs
+    }
+    for (const p of [login, ...peers]) {
+      this.byName.set(p.name, p)
+      p.onExit = (proc, code, signal, expected) => {
+        if (!expected && !this.stopping) {
+          log('%s exited unexpectedly (code %s, signal %s)', proc.name, code, signal)
+          opts.onUnexpectedExit?.(proc.name, code, signal)
+        }
+      }
+    }
+  }
+
+  /**
+   * Prepare the state directory and start the login server and every peer. Resolves when
+   * all processes listen (not yet logged in: use `waitUntil`). A previous run's node
+   * directories are moved to `archive/` first, so its logs stay.
+   */
+  static async launch (opts: TestnetOptions, onSpawned?: (started: number, total: number) => void): Promise<Testnet> {
+    const { config } = opts
+    const dir = resolve(opts.stateDir, config.name)
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await mkdir(join(opts.stateDir, '.compile-cache'), { recursive: true })
+    const nodesDir = join(dir, 'nodes')
+    if (existsSync(nodesDir)) {
+      const archive = join(dir, 'archive', new Date().toISOString().replace(/[:.]/g, '-'))
+      await mkdir(dirname(archive), { recursive: true })
+      await rename(nodesDir, archive)
+    }
+    const token = randomBytes(24).toString('hex')
+    const ports = await findFreePorts(config.host, config.nodes + 1)
+    const ip = config.host.includes(':') ? 'ip6' : 'ip4'
+    const listen = (port: number): string => `/${ip}/${config.host}/tcp/${port}`
+    const t = config.timing
+    const timing = {
+      heartbeatIntervalMs: t.heartbeatIntervalMs,
+      heartbeatTimeoutMs: t.heartbeatTimeoutMs,
+      reportIntervalMs: t.reportIntervalMs,
+      supernodeExpiryMs: t.supernodeExpiryMs,
+      requestTimeoutMs: t.requestTimeoutMs,
+      retryBaseMs: t.retryBaseMs,
+      retryMaxMs: t.retryMaxMs
+    }
+
+    const makeSpec = async (name: string, kind: 'login' | 'peer', settings: Record<string, unknown>, profile: string): Promise<NodeProcess> => {
+      const nodeDir = join(nodesDir, name)
+      const dataDir = join(nodeDir, 'data')
+      await mkdir(dataDir, { recursive: true, mode: 0o700 })
+      const configPath = join(nodeDir, 'node.json')
+      await writeFile(configPath, JSON.stringify({ name, role: kind, dataDir, eventLog: join(nodeDir, 'events.jsonl'), control: { host: '127.0.0.1', port: 0 }, timing, ...settings }, null, 2))
+      return new NodeProcess({ name, kind, configPath, dataDir, stdoutPath: join(nodeDir, 'stdout.log'), stderrPath: join(nodeDir, 'stderr.log'), profile })
+    }
+
+    const p = config.promotion
+    const login = await makeSpec('login', 'login', {
+      listen: [listen(ports[0] as number)],
+      seed: config.seed,
+      login: { ...config.loginServer },
+      promotion: {
+        clientsPerSupernode: p.clientsPerSupernode,
+        minSupernodes: p.minSupernodes,
+        maxPromotionsPerRound: p.maxPromotionsPerRound,
+        headroom: p.headroom,
+        minTenureMs: p.minTenureMs,
+        eligibility: { requireReachable: p.requireReachable, minCapacity: p.minCapacity, minBandwidthKbps: p.minBandwidthKbps, minUptimeMs: p.minUptimeMs }
+      }
+    }, 'login')
+
+    const testnetRandom = seededRandom(config.seed)
+    const profiles = assignProfiles(config, testnetRandom)
+    const width = String(config.nodes).length
+    const peerSettings = profiles.map((profile, i) => ({
+      name: `peer-${String(i + 1).padStart(width, '0')}`,
+      profile,
+      port: ports[i + 1] as number,
+      seed: config.seed * 100_003 + i
+    }))
+    const t0 = new Testnet(opts, dir, token, login, [])
+    await login.start(t0.launcher)
+    const loginAddress = { id: login.peerId as string, addrs: login.addrs.map(a => a.replace(/\/p2p\/[^/]+$/, '')) }
+    const peers = await mapLimit(peerSettings, 16, async (s) => makeSpec(s.name, 'peer', {
+      listen: [listen(s.port)],
+      seed: s.seed,
+      loginServer: loginAddress,
+      profile: { name: s.profile.name, reachable: s.profile.reachable, capacity: s.profile.capacity, bandwidthKbps: s.profile.bandwidthKbps },
+      hostCache: { maxEntries: config.hostCache.maxEntries }
+    }, s.profile.name))
+    const testnet = new Testnet(opts, dir, token, login, peers)
+    await writeFile(join(dir, 'testnet.json'), JSON.stringify({ name: config.name, createdAt: new Date().toISOString(), loginServer: loginAddress, config }, null, 2))
+    let started = 0
+    try {
+      await mapLimit(peers, testnet.spawnConcurrency, async (proc) => {
+        await proc.start(testnet.launcher)
+        onSpawned?.(++started, peers.length)
+      })
+    } catch (err: unknown) {
+      await testnet.stop()
+      throw err
+    }
+    await testnet.writeNodesFile()
+    return testnet
+  }
+
+  get name (): string { return this.config.name }
+
+  /** Names of the peers (not the login server). */
+  nodeNames (): string[] {
+    return this.peers.map(p => p.name)
+  }
+
+  process (name: string): NodeProcess {
+    const p = this.byName.get(name)
+    if (p == null) throw new TestnetError(`no node named ${name}`)
+    return p
+  }
+
+  /** The last status taken, without asking the nodes again. */
+  lastStatus (): TestnetStatus | undefined {
+    return this.last
+  }
+
+  /** Ask every live node for its status (bounded concurrency, short timeouts). */
+  async status (): Promise<TestnetStatus> {
+    const all = [this.login, ...this.peers]
+    const answers = await mapLimit(all, STATUS_CONCURRENCY, async (p) => this.fetchStatus(p))
+    const byPeerId = new Map<string, string>()
+    for (const p of all) if (p.peerId != null) byPeerId.set(p.peerId, p.name)
+    const previous = new Map((this.last?.nodes ?? []).map(n => [n.name, n]))
+    const views = all.map((p, i): NodeView => {
+      const s = answers[i]
+      const prev = previous.get(p.name)
+      const lastRole = s?.role ?? prev?.lastRole ?? (p.spec.kind === 'login' ? 'login' : null)
+      return {
+        name: p.name,
+        kind: p.spec.kind,
+        pid: p.pid,
+        alive: p.alive,
+        paused: p.paused,
+        role: p.alive ? (s?.role ?? lastRole ?? 'client') : 'offline',
+        lastRole,
+        loggedIn: p.alive && !p.paused && s?.loggedIn === true,
+        supernode: p.alive && s?.supernode != null ? byPeerId.get(s.supernode) ?? s.supernode : null,
+        load: p.alive ? s?.load ?? 0 : 0,
+        capacity: p.alive ? s?.capacity ?? 0 : 0,
+        profile: p.spec.profile,
+        peerId: p.peerId,
+        controlPort: p.controlPort,
+        responding: s != null,
+        restarts: Math.max(0, p.starts - 1)
+      }
+    })
+    const [loginView, ...nodes] = views as [NodeView, ...NodeView[]]
+    const supernodes = nodes.filter(n => n.alive && n.role === 'supernode')
+    this.last = {
+      name: this.name,
+      at: Date.now(),
+      loginServer: loginView,
+      nodes,
+      summary: {
+        total: nodes.length,
+        alive: nodes.filter(n => n.alive).length,
+        loggedIn: nodes.filter(n => n.loggedIn).length,
+        supernodes: supernodes.length,
+        paused: nodes.filter(n => n.paused).length,
+        capacity: supernodes.reduce((a, n) => a + n.capacity, 0)
+      }
+    }
+    return this.last
+  }
+
+  private async fetchStatus (p: NodeProcess): Promise<NodeStatus | undefined> {
+    if (!p.alive || p.paused || p.controlPort == null) return undefined
+    try {
+      const res = await fetch(`http://127.0.0.1:${p.controlPort}/status`, {
+        headers: { authorization: `Bearer ${this.token}` },
+        signal: AbortSignal.timeout(STATUS_TIMEOUT_MS)
+      })
+      if (!res.ok) return undefined
+      return await res.json() as NodeStatus
+    } catch {
+      return undefined
+    }
+  }
+
+  /** Poll status until `predicate` holds; throws TestnetError after `timeoutMs`. */
+  async waitUntil (predicate: (s: TestnetStatus) => boolean, opts: { timeoutMs: number, intervalMs?: number, onStatus?(s: TestnetStatus): void, signal?: AbortSignal }): Promise<TestnetStatus> {
+    const until = Date.now() + opts.timeoutMs
+    while (true) {
+      const s = await this.status()
+      opts.onStatus?.(s)
+      if (predicate(s)) return s
+      if (Date.now() > until) {
+        throw new TestnetError(`condition not reached within ${opts.timeoutMs} ms: ${s.summary.loggedIn}/${s.summary.total} logged in, ${s.summary.alive} alive, ${s.summary.supernodes} supernodes`)
+      }
+      if (opts.signal?.aborted === true) throw new TestnetError('wait aborted')
+      await new Promise(resolve => setTimeout(resolve, opts.intervalMs ?? 500))
+    }
+  }
+
+  /** Wait until every live, unpaused peer is logged in (and at least `minAlive` are alive). */
+  async waitForLoggedIn (opts: { timeoutMs: number, share?: number, onStatus?(s: TestnetStatus): void, signal?: AbortSignal }): Promise<TestnetStatus> {
+    const share = opts.share ?? 1
+    return this.waitUntil(s => {
+      const active = s.summary.alive - s.summary.paused
+      return active > 0 && s.summary.loggedIn >= Math.ceil(active * share)
+    }, opts)
+  }
+
+  /**
+   * Choose nodes by selector among peers, filtered by their current role (from a fresh
+   * status) and liveness. The same seed gives the same choices in the same order of calls.
+   */
+  async select (selector: Selector, opts: { role?: 'supernode' | 'client', alive?: boolean, paused?: boolean } = {}): Promise<string[]> {
+    const status = await this.status()
+    const { alive, paused } = opts
+    // selectNodes filters on one flag: fold "alive" and "paused" into it
+    const nodes = status.nodes.map(n => ({
+      name: n.name,
+      role: n.alive ? n.role : (n.lastRole ?? 'client'),
+      alive: (alive == null || n.alive === alive) && (paused == null || n.paused === paused)
+    }))
+    const filter = alive != null || paused != null ? true : undefined
+    return selectNodes(selector, nodes, { role: opts.role, alive: filter, random: this.random })
+  }
+
+  /** Kill nodes with a signal and wait until they have exited. */
+  async kill (names: readonly string[], signal: 'KILL' | 'TERM' = 'KILL'): Promise<string[]> {
+    const procs = names.map(n => this.process(n)).filter(p => p.alive)
+    await Promise.all(procs.map(async p => { await p.stop(signal) }))
+    await this.writeNodesFile()
+    return procs.map(p => p.name)
+  }
+
+  /** Start nodes that are not running (same identity, data and port as before). */
+  async start (names: readonly string[]): Promise<string[]> {
+    const procs = names.map(n => this.process(n)).filter(p => !p.alive)
+    await mapLimit(procs, this.spawnConcurrency, async p => { await p.start(this.launcher) })
+    await this.writeNodesFile()
+    return procs.map(p => p.name)
+  }
+
+  /**
+   * Restart nodes: each is stopped (if running) with `signal` and started again at a time
+   * drawn uniformly from [0, spreadMs] (seeded), so a mass restart can be spread over a window.
+   */
+  async restart (names: readonly string[], opts: { spreadMs?: number, signal?: 'KILL' | 'TERM', onRestarted?(name: string): void } = {}): Promise<string[]> {
+    const spread = opts.spreadMs ?? 0
+    const plan = names.map(n => ({ proc: this.process(n), at: spread > 0 ? Math.floor(this.random() * spread) : 0 }))
+      .sort((a, b) => a.at - b.at)
+    const begun = Date.now()
+    await mapLimit(plan, this.spawnConcurrency, async ({ proc, at }) => {
+      const wait = begun + at - Date.now()
+      if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+      if (this.stopping) return
+      await proc.stop(opts.signal ?? 'KILL')
+      await proc.start(this.launcher)
+      opts.onRestarted?.(proc.name)
+    })
+    await this.writeNodesFile()
+    return plan.map(p => p.proc.name)
+  }
+
+  pause (names: readonly string[]): string[] {
+    const procs = names.map(n => this.process(n)).filter(p => p.alive && !p.paused)
+    for (const p of procs) p.pause()
+    return procs.map(p => p.name)
+  }
+
+  resume (names: readonly string[]): string[] {
+    const procs = names.map(n => this.process(n)).filter(p => p.paused)
+    for (const p of procs) p.resume()
+    return procs.map(p => p.name)
+  }
+
+  /** Stop every node (TERM, then KILL after a grace period) and wait for all to exit. */
+  async stop (graceMs = 5_000): Promise<void> {
+    this.stopping = true
+    await Promise.all([...this.peers, this.login].map(async p => { await p.stop('TERM', graceMs) }))
+    await this.writeNodesFile().catch(() => {})
+  }
+
+  /** pids, ports and ids of every node, for other tools and for cleaning up after a crash. */
+  private async writeNodesFile (): Promise<void> {
+    const nodes = [this.login, ...this.peers].map(p => ({
+      name: p.name, kind: p.spec.kind, pid: p.pid, alive: p.alive, peerId: p.peerId, addrs: p.addrs, controlPort: p.controlPort, dataDir: p.spec.dataDir
+    }))
+    await writeFile(join(this.dir, 'nodes.json'), JSON.stringify({ updatedAt: new Date().toISOString(), nodes }, null, 2))
+  }
+}
