@@ -1,0 +1,37 @@
+/**
+ * @packageDocumentation
+ *
+ * Local Stampede testnets from TypeScript: launch a login server and N peers as real
+ * processes, read their status, and kill, restart, pause and resume them by name,
+ * count, share or role — the same operations as the `stampede` CLI.
+ *
+ * ```ts
+ * import { Testnet, loadConfig, parseSelector } from '@stampede/testnet'
+ *
+ * const testnet = await Testnet.launch({ config: await loadConfig('testnet/small.yaml'), stateDir: '.stampede' })
+ * try {
+ *   await testnet.waitForLoggedIn({ timeoutMs: 60_000 })
+ *   const victims = await testnet.select(parseSelector('50%'), { role: 'supernode', alive: true })
+ *   await testnet.kill(victims)
+ *   await testnet.restart(victims, { spreadMs: 5_000 })
+ *   await testnet.waitForLoggedIn({ timeoutMs: 60_000 })
+ * } finally {
+ *   await testnet.stop()
+ * }
+ * ```
+ */
+export { Testnet, TestnetError, defaultNodeEntry, mapLimit, NODE_EXEC_ARGV } from './testnet.js'
+export type { TestnetOptions, TestnetStatus, TestnetSummary, NodeView, NodeRole } from './testnet.js'
+export { NodeProcess, NodeStartError } from './node-process.js'
+export type { NodeProcessSpec, NodeLauncher, ReadyMessage } from './node-process.js'
+export { parseConfig, loadConfig, defaultConfig, applyOverrides, assignProfiles, DEFAULT_PROFILES } from './config.js'
+export type { TestnetConfig, ProfileConfig, PromotionConfig, TimingConfig, LoginServerConfig, HostCacheConfig } from './config.js'
+export { parseSelector, selectNodes } from './selector.js'
+export type { Selector, SelectableNode } from './selector.js'
+export { parseDuration, formatDuration } from './duration.js'
+export { UsageError, ConfigError } from './errors.js'
+export { readSupervisor, callSupervisor, serveTestnet, NotRunningError, SUPERVISOR_FILE } from './supervisor.js'
+export type { SupervisorInfo } from './supervisor.js'
+export { findFreePorts } from './ports.js'
+export { formatStatusTable, formatProgress } from './format.js'
+export { main as runCli } from './cli/main.js'
