@@ -22,7 +22,7 @@ export default tseslint.config(
     }
   },
   {
-    files: ['packages/testnet/src/cli/**', 'packages/testnet/src/bin/**', 'scripts/**', 'packages/node/src/bin/**'],
+    files: ['packages/testnet/src/cli/**', 'packages/testnet/src/bin/**', 'scripts/**', 'packages/node/src/bin/**', 'packages/*/bin/**'],
     rules: { 'no-console': 'off' }
   }
 )

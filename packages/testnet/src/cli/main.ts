@@ -146,7 +146,24 @@ async function supervise (cmd: UpCommand, report: (m: SupervisorMessage) => void
     return 1
   }
   report({ type: 'ready', status })
+  if (foreground) void watchChanges(t, begun, () => stopRequested, report)
   return Promise.race([done, down])
+}
+
+/** In the foreground, print a progress line whenever the picture changes (kills, failovers). */
+async function watchChanges (t: Testnet, begun: number, stopped: () => boolean, report: (m: SupervisorMessage) => void): Promise<void> {
+  let last = ''
+  while (!stopped()) {
+    await new Promise(resolveSleep => setTimeout(resolveSleep, 2_000))
+    if (stopped()) return
+    const s = await t.status().catch(() => undefined)
+    if (s == null) continue
+    const key = `${s.summary.alive}/${s.summary.loggedIn}/${s.summary.supernodes}/${s.summary.paused}`
+    if (key !== last) {
+      last = key
+      report({ type: 'progress', line: formatProgress({ ...s.summary, elapsedMs: Date.now() - begun }) })
+    }
+  }
 }
 
 async function up (cmd: UpCommand): Promise<number> {
