@@ -350,7 +350,7 @@ class DefaultClient implements Client, Startable {
       return { kind: 'unreachable', error: (err as Error).message }
     }
     if (reply.type === SupernodeFrame.Type.REFUSED && reply.refusal != null) {
-      await stream.close().catch(() => {})
+      await stream.close({ signal: deadline(this.opts.requestTimeoutMs) }).catch(() => { stream.abort(new Error('close timed out')) })
       this.ctx.events.write({ type: 'attach-refused', supernode: target.id, reason: RefusalReason[reply.refusal.reason] })
       return { kind: 'refused', reason: reply.refusal.reason, retryAfterMs: reply.refusal.retryAfterMs, alternatives: targets(reply.refusal.alternatives) }
     }
@@ -391,7 +391,7 @@ class DefaultClient implements Client, Startable {
           this.ctx.metrics.messages.inc({ direction: 'in' })
           if (frame.view != null) this._view = frame.view
           if (frame.type === SupernodeFrame.Type.MOVE) {
-            await stream.close().catch(() => {})
+            await stream.close({ signal: deadline(500) }).catch(() => { stream.abort(new Error('close timed out')) })
             return { kind: 'moved', alternatives: targets(frame.alternatives) }
           }
           if (frame.type === SupernodeFrame.Type.HEARTBEAT_ACK && frame.promote) {

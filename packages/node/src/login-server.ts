@@ -219,6 +219,11 @@ class DefaultLoginServer implements LoginServer, Startable {
       this.ctx.metrics.loginRequests.inc({ result: 'promote' })
       response = { token, promote: true, referrals: [], view: this.networkView() }
     } else if (referrals.length === 0) {
+      this.unserved.delete(id)
+      if (this.unserved.size >= this.opts.maxCandidates) {
+        const oldest = this.unserved.keys().next().value
+        if (oldest != null) this.unserved.delete(oldest)
+      }
       this.unserved.set(id, now)
       this.ctx.metrics.loginRequests.inc({ result: 'no-supernode' })
       response = {
