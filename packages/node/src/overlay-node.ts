@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
-import { identify } from '@libp2p/identify'
-import { kadDHT } from '@libp2p/kad-dht'
+import { identify, identifyPush } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -385,10 +385,15 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     const startedAtMs = clock.now()
     services = {
       identify: identify(),
+      // tells connected peers when promotion adds the DHT protocol, so they route to us
+      identifyPush: identifyPush(),
       ping: ping(),
       dht: kadDHT({
         protocol: KAD_PROTOCOL,
         clientMode: true,
+        // the overlay runs on loopback and LANs too: the default mapper drops private
+        // addresses, which leaves the routing table empty there
+        peerInfoMapper: passthroughMapper,
         logPrefix: `stampede:${init.name}:dht`,
         validators: { 'stampede-presence': async (_key, value) => { decode.presenceRecord(value) } },
         selectors: {

@@ -173,11 +173,13 @@ class DefaultSupernode implements Supernode, Startable {
     if (!this.serving) return
     this.serving = false
     clearTimeout(this.reportTimer)
+    // taken before the abort: each attach loop forgets its session as soon as it fires
+    const sessions = [...this.sessions.values()]
     this.stopController.abort()
     await this.components.registrar.unhandle(ATTACH_PROTOCOL).catch(() => {})
     await this.components.registrar.unhandle(PRESENCE_PROTOCOL).catch(() => {})
     const alternatives = this.alternatives()
-    const moves = [...this.sessions.values()].map(async s => {
+    const moves = sessions.map(async s => {
       try {
         await s.f.write(SupernodeFrame.encode({ type: SupernodeFrame.Type.MOVE, alternatives }), deadline(500))
         this.ctx.metrics.messages.inc({ direction: 'out' })

@@ -45,7 +45,13 @@ export async function verifyToken (bytes: Uint8Array, opts: VerifyTokenOptions):
   } catch (err: unknown) {
     throw new TokenError(`malformed token: ${(err as Error).message}`)
   }
-  const ok = await opts.issuerKey.verify(signed.body, signed.signature)
+  let ok: boolean
+  try {
+    ok = await opts.issuerKey.verify(signed.body, signed.signature)
+  } catch (err: unknown) {
+    // e.g. a signature of the wrong length for the key type
+    throw new TokenError(`bad signature: ${(err as Error).message}`)
+  }
   if (!ok) throw new TokenError('bad signature')
   if (!equals(body.peer, opts.peer.toMultihash().bytes)) throw new TokenError('token belongs to another peer')
   if (body.expiresAtMs <= opts.nowMs) throw new TokenError('token expired')

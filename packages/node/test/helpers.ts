@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { TimingOptions } from '../src/index.js'
+import type { OverlayMetrics, TimingOptions } from '../src/index.js'
 
 /** Compressed protocol timing so a multi-node test runs in seconds. */
 export const FAST_TIMING: TimingOptions = {
@@ -57,4 +57,20 @@ export async function rejection (p: Promise<unknown>): Promise<Error> {
     throw new Error(`rejected with a non-Error: ${String(err)}`)
   }
   throw new Error('expected a rejection, but the promise resolved')
+}
+
+/**
+ * The sum of a metric's values over the series whose labels include `labels`, read
+ * through the node's own registry.
+ */
+export async function metricValue (metrics: OverlayMetrics, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = metrics.registry.getSingleMetric(name)
+  if (metric == null) throw new Error(`no metric named ${name}`)
+  const { values } = await metric.get()
+  let sum = 0
+  for (const v of values) {
+    const have = v.labels as Record<string, string | number | undefined>
+    if (Object.entries(labels).every(([k, x]) => String(have[k]) === x)) sum += v.value
+  }
+  return sum
 }
