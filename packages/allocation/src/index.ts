@@ -22,3 +22,14 @@ export { TokenBucket, createTokenBucket } from './token-bucket.js'
 export type { TokenBucketInit } from './token-bucket.js'
 export { exponentialBackoff } from './backoff.js'
 export type { JitterMode, BackoffInit, Backoff } from './backoff.js'
+export { admissionScheduler, checkAdmission } from './admission.js'
+export type { AdmissionSettings, AdmissionTicket, AdmissionScheduler } from './admission.js'
+export { firstFitReferral, twoChoicesReferral } from './referral.js'
+export type { ReferralPolicy, SupernodeLoad } from './referral.js'
+export { retryState, checkRetry } from './retry.js'
+export type { RetrySettings, RetryState, BackoffKind } from './retry.js'
+export {
+  createPolicy, rateLimitedPromotion, emergencyPromotion, SWITCH_NAMES,
+  DEFAULT_LOGIN_RATE, DEFAULT_ATTACH_RATE, DEFAULT_SLOW_PROMOTION_UPTIME_MS, DEFAULT_PROMOTION_WINDOW_MS
+} from './policy.js'
+export type { AllocationPolicy, PolicyDescription, LegacySwitches, OverloadSettings, HostCachePolicy } from './policy.js'

@@ -1,6 +1,6 @@
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
-import { exponentialBackoff, seededRandom } from '@stampede/allocation'
+import { createPolicy, retryState, seededRandom } from '@stampede/allocation'
 import {
   ATTACH_PROTOCOL, ClientFrame, LOGIN_PROTOCOL, LoginRequest, MAX_LOGIN_RESPONSE_BYTES,
   MAX_PRESENCE_ANSWER_BYTES, MAX_SUPERNODE_FRAME_BYTES, PRESENCE_PROTOCOL, PresenceLookup,
@@ -20,7 +20,7 @@ import type { OverlayContext } from './shared.js'
 import type { LoginServerAddress } from './supernode.js'
 import type { PeerId, Startable, Stream } from '@libp2p/interface'
 import type { ConnectionManager } from '@libp2p/interface-internal'
-import type { Backoff, Random, ResourceProfile } from '@stampede/allocation'
+import type { AllocationPolicy, Random, ResourceProfile, RetryState } from '@stampede/allocation'
 import type { NetworkView, SupernodeInfo } from '@stampede/wire'
 
 export type ClientState = 'idle' | 'logging-in' | 'attaching' | 'attached' | 'waiting'
@@ -45,6 +45,8 @@ export interface ClientInit {
   /** supernodes tried before asking the login server for fresh referrals; @default 4 */
   attachTriesPerRound?: number
   random?: Random
+  /** retry, and the order and forgetting of the host cache; @default createPolicy({ family: 'adaptive' }) */
+  policy?: AllocationPolicy
   context?: OverlayContext
   /** the login server or our supernode asked this peer to become a supernode */
   onPromote?(token: Uint8Array): void
@@ -78,7 +80,7 @@ type Outcome =
   | { kind: 'lost', cause: string }
   | { kind: 'moved', alternatives: Target[] }
   | { kind: 'refused', reason: RefusalReason, retryAfterMs: number, alternatives: Target[] }
-  | { kind: 'unreachable', error: string }
+  | { kind: 'unreachable', error: string, timeout: boolean }
   | { kind: 'promote' }
   | { kind: 'stopped' }
 
@@ -91,7 +93,8 @@ class DefaultClient implements Client, Startable {
   private readonly init: ClientInit
   private readonly ctx: OverlayContext
   private readonly log: ReturnType<typeof logger>
-  private readonly backoff: Backoff
+  private readonly policy: AllocationPolicy
+  private readonly retry: RetryState
   private readonly opts: Required<Pick<ClientInit, 'heartbeatIntervalMs' | 'heartbeatTimeoutMs' | 'requestTimeoutMs' | 'attachTriesPerRound' | 'startedAtMs'>>
   private controller: AbortController | undefined
   private loop: Promise<void> | undefined
@@ -106,12 +109,11 @@ class DefaultClient implements Client, Startable {
     this.init = init
     this.ctx = init.context ?? defaultContext('client')
     this.log = logger(`stampede:${this.ctx.name}:client`)
-    this.backoff = exponentialBackoff({
-      baseMs: init.retryBaseMs ?? DEFAULT_RETRY_BASE_MS,
-      maxMs: init.retryMaxMs ?? DEFAULT_RETRY_MAX_MS,
-      jitter: 'full',
-      random: init.random ?? seededRandom(Date.now())
-    })
+    this.policy = init.policy ?? createPolicy({
+      family: 'adaptive',
+      retry: { baseMs: init.retryBaseMs ?? DEFAULT_RETRY_BASE_MS, maxMs: init.retryMaxMs ?? DEFAULT_RETRY_MAX_MS }
+    }, this.ctx.clock)
+    this.retry = retryState(this.policy.retry, init.random ?? seededRandom(Date.now()))
     this.opts = {
       heartbeatIntervalMs: init.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
       heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
@@ -205,7 +207,6 @@ class DefaultClient implements Client, Startable {
   }
 
   private async run (signal: AbortSignal): Promise<void> {
-    let failures = 0
     let needReferrals = true
     let fresh: Target[] = []
     const tried = new Set<string>()
@@ -218,7 +219,7 @@ class DefaultClient implements Client, Startable {
           if (signal.aborted) return
           this.ctx.metrics.loginAttempts.inc({ result: resetReason(err) === 'timeout' ? 'timeout' : 'error' })
           this.ctx.events.write({ type: 'login-failed', error: (err as Error).message })
-          await this.wait(this.backoff.delayMs(failures++), signal)
+          await this.wait(this.retry.failure(), signal)
           continue
         }
         if (response.token.byteLength > 0) this._token = response.token
@@ -233,10 +234,11 @@ class DefaultClient implements Client, Startable {
           const reason = RefusalReason[response.refusal.reason] ?? 'UNKNOWN'
           this.ctx.metrics.loginAttempts.inc({ result: reason.toLowerCase() })
           this.ctx.events.write({ type: 'login-refused', reason, retryAfterMs: response.refusal.retryAfterMs })
-          await this.wait(Math.max(response.refusal.retryAfterMs, this.backoff.delayMs(failures++)), signal)
+          await this.wait(this.retry.failure(response.refusal.retryAfterMs), signal)
           continue
         }
         this.ctx.metrics.loginAttempts.inc({ result: 'ok' })
+        this.retry.success()
         this.ctx.events.write({ type: 'login-ok', referrals: response.referrals.length })
         fresh = targets(response.referrals)
         for (const t of fresh) this.init.hostCache.seen(t.id, t.addrs)
@@ -247,7 +249,7 @@ class DefaultClient implements Client, Startable {
       const next = this.nextTarget(fresh, tried)
       if (next == null) {
         needReferrals = true
-        await this.wait(this.backoff.delayMs(failures++), signal)
+        await this.wait(this.retry.failure(), signal)
         continue
       }
       fresh = fresh.filter(t => t.id !== next.id)
@@ -261,11 +263,10 @@ class DefaultClient implements Client, Startable {
           return
         case 'lost':
         case 'moved':
-          failures = 0
           tried.clear()
           tried.add(next.id)
           if (outcome.kind === 'lost') this.init.hostCache.failed(next.id)
-          else this.init.hostCache.remove(next.id)
+          else this.forget(next.id)
           fresh = outcome.kind === 'moved' ? outcome.alternatives : []
           this.ctx.metrics.failovers.inc({ cause: outcome.kind === 'moved' ? 'moved' : outcome.cause })
           this.ctx.events.write({ type: 'supernode-lost', supernode: next.id, cause: outcome.kind === 'moved' ? 'moved' : outcome.cause })
@@ -276,32 +277,46 @@ class DefaultClient implements Client, Startable {
           if (outcome.reason === RefusalReason.BAD_TOKEN) {
             this._token = null
           } else if (outcome.reason === RefusalReason.NOT_SUPERNODE) {
-            this.init.hostCache.remove(next.id)
+            this.forget(next.id)
           } else {
             this.init.hostCache.seen(next.id, next.addrs)
           }
           break
         case 'unreachable':
-          this.ctx.metrics.attachAttempts.inc({ result: 'unreachable' })
+          this.ctx.metrics.attachAttempts.inc({ result: outcome.timeout ? 'timeout' : 'unreachable' })
           this.init.hostCache.failed(next.id)
           break
       }
       if (outcome.kind === 'refused' || outcome.kind === 'unreachable') {
         if (tried.size >= this.opts.attachTriesPerRound) {
           needReferrals = true
-          await this.wait(this.backoff.delayMs(failures++), signal)
+          const refusal = outcome.kind === 'refused' ? outcome.retryAfterMs : undefined
+          await this.wait(this.retry.failure(refusal), signal)
         }
       }
     }
   }
 
-  /** Fresh referrals and alternatives first, then the host cache, skipping those tried this round. */
+  /** A supernode that is no longer one: dropped from the host cache, unless the policy never forgets. */
+  private forget (id: string): void {
+    if (this.policy.hostCache.forgetAfterFailures === null) this.init.hostCache.failed(id)
+    else this.init.hostCache.remove(id)
+  }
+
+  /**
+   * The next supernode to try, skipping those tried this round: fresh referrals and
+   * alternatives before the host cache (`fresh-first`), or the host cache in its own
+   * order first (`cache-first`, the legacy herding onto stale entries).
+   */
   private nextTarget (fresh: Target[], tried: Set<string>): Target | undefined {
     const self = this.components.peerId.toString()
-    for (const t of fresh) if (!tried.has(t.id) && t.id !== self) return t
-    if (tried.size >= this.opts.attachTriesPerRound) return undefined
-    for (const e of this.init.hostCache.ordered()) if (!tried.has(e.id) && e.id !== self) return { id: e.id, addrs: e.addrs }
-    return undefined
+    const fromFresh = (): Target | undefined => fresh.find(t => !tried.has(t.id) && t.id !== self)
+    const fromCache = (): Target | undefined => {
+      if (tried.size >= this.opts.attachTriesPerRound) return undefined
+      const e = this.init.hostCache.ordered().find(e => !tried.has(e.id) && e.id !== self)
+      return e == null ? undefined : { id: e.id, addrs: e.addrs }
+    }
+    return this.policy.hostCache.order === 'cache-first' ? fromCache() ?? fromFresh() : fromFresh() ?? fromCache()
   }
 
   private async login (signal: AbortSignal) {
@@ -347,7 +362,7 @@ class DefaultClient implements Client, Startable {
       this.ctx.metrics.messages.inc({ direction: 'in' })
     } catch (err: unknown) {
       if (signal.aborted) return { kind: 'stopped' }
-      return { kind: 'unreachable', error: (err as Error).message }
+      return { kind: 'unreachable', error: (err as Error).message, timeout: resetReason(err) === 'timeout' }
     }
     if (reply.type === SupernodeFrame.Type.REFUSED && reply.refusal != null) {
       await stream.close({ signal: deadline(this.opts.requestTimeoutMs) }).catch(() => { stream.abort(new Error('close timed out')) })
@@ -356,7 +371,7 @@ class DefaultClient implements Client, Startable {
     }
     if (reply.type !== SupernodeFrame.Type.ATTACHED) {
       stream.abort(new Error('unexpected reply to ATTACH'))
-      return { kind: 'unreachable', error: 'unexpected reply to ATTACH' }
+      return { kind: 'unreachable', error: 'unexpected reply to ATTACH', timeout: false }
     }
     this.session = { target, f, stream }
     this.init.hostCache.seen(target.id, target.addrs)

@@ -18,9 +18,6 @@ export const DEFAULT_RETRY_BASE_MS = 250
 /** Largest retry delay of a client. */
 export const DEFAULT_RETRY_MAX_MS = 5_000
 
-/** Log-ins per second the login server admits, and its burst. */
-export const DEFAULT_LOGINS_PER_SECOND = 200
-export const DEFAULT_LOGIN_BURST = 50
 /** How long a login token stays valid. */
 export const DEFAULT_TOKEN_TTL_MS = 3_600_000
 /** Supernode referrals handed out per log-in. */
@@ -65,3 +62,11 @@ export const DEFAULT_EVENT_LOG_HIGH_WATER = 1_000
 export const DEFAULT_MAX_CONNECTIONS = 2_000
 export const DEFAULT_MAX_INCOMING_PENDING = 256
 export const DEFAULT_INBOUND_THRESHOLD = 10_000
+
+/**
+ * The longest a request waits in an unbounded (legacy) admission queue before it is
+ * served anyway; its client has long gone by then, which is the point of the fault.
+ */
+export const MAX_QUEUE_WAIT_MS = 10 * 60_000
+/** Supernode: attaches per second it serves (its share of the modelled CPU) unless the policy says. */
+export const DEFAULT_ATTACHES_PER_SECOND = 10

@@ -1,11 +1,12 @@
 import { logger } from '@libp2p/logger'
-import { createTokenBucket, seededRandom, shuffle, thresholdPromotion } from '@stampede/allocation'
+import { admissionScheduler, createPolicy, seededRandom, shuffle } from '@stampede/allocation'
+import { setTimeout as sleepFor } from 'node:timers/promises'
 import {
-  LOGIN_PROTOCOL, LoginResponse, MAX_CANDIDATES, MAX_LOGIN_REQUEST_BYTES, MAX_REFERRALS, MAX_REPORT_BYTES,
+  LOGIN_PROTOCOL, LoginResponse, MAX_CANDIDATES, MAX_RETRY_AFTER_MS, MAX_LOGIN_REQUEST_BYTES, MAX_REFERRALS, MAX_REPORT_BYTES,
   REPORT_PROTOCOL, RefusalReason, ReportAck, decode
 } from '@stampede/wire'
 import {
-  DEFAULT_LOGINS_PER_SECOND, DEFAULT_LOGIN_BURST, DEFAULT_MAX_CANDIDATES, DEFAULT_MAX_SUPERNODES,
+  DEFAULT_MAX_CANDIDATES, MAX_QUEUE_WAIT_MS, DEFAULT_MAX_SUPERNODES,
   DEFAULT_PROMOTION_GRACE_MS, DEFAULT_REFERRALS, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_TOKEN_TTL_MS, DEFAULT_UNSERVED_WINDOW_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
@@ -17,14 +18,15 @@ import type { FramedStream } from './framing.js'
 import type { OverlayContext } from './shared.js'
 import type { Connection, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
-import type { PromotionCandidate, PromotionPolicy, Random, ResourceProfile, SupernodeState, TokenBucket } from '@stampede/allocation'
+import type { AdmissionScheduler, AllocationPolicy, PromotionCandidate, PromotionPolicy, Random, ResourceProfile, SupernodeState } from '@stampede/allocation'
 import type { NetworkView, SupernodeInfo } from '@stampede/wire'
 
 export interface LoginServerInit {
-  /** log-ins admitted per second (token bucket rate); @default 200 */
-  loginsPerSecond?: number
-  /** log-ins admitted at once (token bucket size); @default 50 */
-  burst?: number
+  /**
+   * the allocation policy: promotion, referral and the admission queue in front of
+   * log-ins; @default createPolicy({ family: 'adaptive' })
+   */
+  policy?: AllocationPolicy
   /** @default 3_600_000 */
   tokenTtlMs?: number
   /** supernode referrals per log-in; @default 3 */
@@ -37,7 +39,7 @@ export interface LoginServerInit {
   requestTimeoutMs?: number
   /** a promotion order counts as a supernode this long before its first report; @default 5_000 */
   promotionGraceMs?: number
-  /** @default thresholdPromotion() */
+  /** replaces the policy's promotion decision */
   promotionPolicy?: PromotionPolicy
   /** @default 1_024 */
   maxCandidates?: number
@@ -81,7 +83,9 @@ class DefaultLoginServer implements LoginServer, Startable {
   private readonly components: LoginServerComponents
   private readonly ctx: OverlayContext
   private readonly log: ReturnType<typeof logger>
-  private readonly bucket: TokenBucket
+  private readonly admission: AdmissionScheduler
+  private readonly allocation: AllocationPolicy
+  private readonly stopController = new AbortController()
   private readonly policy: PromotionPolicy
   private readonly random: Random
   private readonly supernodes = new Map<string, TrackedSupernode>()
@@ -91,15 +95,13 @@ class DefaultLoginServer implements LoginServer, Startable {
   private readonly demoting = new Set<string>()
   private readonly unserved = new Map<string, number>()
   private timer: ReturnType<typeof setInterval> | undefined
-  private readonly opts: Required<Omit<LoginServerInit, 'promotionPolicy' | 'random' | 'context'>>
+  private readonly opts: Required<Omit<LoginServerInit, 'promotionPolicy' | 'random' | 'context' | 'policy'>>
 
   constructor (components: LoginServerComponents, init: LoginServerInit = {}) {
     this.components = components
     this.ctx = init.context ?? defaultContext('login')
     this.log = logger(`stampede:${this.ctx.name}:login-server`)
     this.opts = {
-      loginsPerSecond: init.loginsPerSecond ?? DEFAULT_LOGINS_PER_SECOND,
-      burst: init.burst ?? DEFAULT_LOGIN_BURST,
       tokenTtlMs: init.tokenTtlMs ?? DEFAULT_TOKEN_TTL_MS,
       referrals: Math.min(init.referrals ?? DEFAULT_REFERRALS, MAX_REFERRALS),
       supernodeExpiryMs: init.supernodeExpiryMs ?? DEFAULT_SUPERNODE_EXPIRY_MS,
@@ -109,9 +111,10 @@ class DefaultLoginServer implements LoginServer, Startable {
       maxCandidates: init.maxCandidates ?? DEFAULT_MAX_CANDIDATES,
       maxSupernodes: init.maxSupernodes ?? DEFAULT_MAX_SUPERNODES
     }
-    this.policy = init.promotionPolicy ?? thresholdPromotion()
+    this.allocation = init.policy ?? createPolicy({ family: 'adaptive' }, this.ctx.clock)
+    this.policy = init.promotionPolicy ?? this.allocation.promotion
     this.random = init.random ?? seededRandom(Date.now())
-    this.bucket = createTokenBucket({ ratePerSecond: this.opts.loginsPerSecond, burst: this.opts.burst, clock: this.ctx.clock })
+    this.admission = admissionScheduler(this.allocation.loginAdmission, this.ctx.clock)
   }
 
   readonly [Symbol.toStringTag] = '@stampede/login-server'
@@ -125,7 +128,12 @@ class DefaultLoginServer implements LoginServer, Startable {
     this.ctx.metrics.setRole('login')
   }
 
+  private get stopSignal (): AbortSignal {
+    return this.stopController.signal
+  }
+
   async stop (): Promise<void> {
+    this.stopController.abort()
     clearInterval(this.timer)
     await this.components.registrar.unhandle(LOGIN_PROTOCOL)
     await this.components.registrar.unhandle(REPORT_PROTOCOL)
@@ -184,20 +192,36 @@ class DefaultLoginServer implements LoginServer, Startable {
       return
     }
     this.ctx.metrics.messages.inc({ direction: 'in' })
-    const now = this.ctx.clock.now()
     const peer = connection.remotePeer
     const id = peer.toString()
 
-    if (!this.bucket.tryTake()) {
-      const retryAfterMs = Math.max(this.bucket.msUntilAvailable(), 1)
+    // admission: the policy's queue decides whether, and after how long, this log-in is served
+    const ticket = this.admission.reserve()
+    if (ticket.kind === 'refuse') {
+      if (ticket.silent) {
+        // the legacy answer to overload: nothing; the client finds out by timing out
+        this.ctx.metrics.loginRequests.inc({ result: 'silent' })
+        await sleepFor(this.opts.requestTimeoutMs, undefined, { signal: this.stopSignal }).catch(() => {})
+        stream.abort(new Error('login server overloaded'))
+        return
+      }
       this.ctx.metrics.loginRequests.inc({ result: 'rate-limited' })
       await this.respond(f, LoginResponse.encode({
-        refusal: { reason: RefusalReason.RATE_LIMITED, retryAfterMs, alternatives: [], detail: '' },
+        refusal: { reason: RefusalReason.RATE_LIMITED, retryAfterMs: Math.min(ticket.retryAfterMs, MAX_RETRY_AFTER_MS), alternatives: [], detail: '' },
         view: this.networkView()
       }), signal).catch(err => { this.reject(stream, 'login', err) })
       return
     }
-
+    if (ticket.delayMs > 0) {
+      // queued: the slot is ours whether or not the client is still waiting when it comes
+      await sleepFor(Math.min(ticket.delayMs, MAX_QUEUE_WAIT_MS), undefined, { signal: this.stopSignal }).catch(() => {})
+      if (this.stopSignal.aborted) {
+        stream.abort(new Error('login server stopping'))
+        return
+      }
+    }
+    const served = deadline(this.opts.requestTimeoutMs)
+    const now = this.ctx.clock.now()
     this.expire(now)
     const profile = req.profile as ResourceProfile
     this.rememberCandidate({ id, profile, uptimeMs: req.uptimeMs, seenAtMs: now })
@@ -215,8 +239,9 @@ class DefaultLoginServer implements LoginServer, Startable {
     }
     const referrals = promote ? [] : this.pickReferrals(id)
     let response: Partial<LoginResponse>
+    let result: string
     if (promote) {
-      this.ctx.metrics.loginRequests.inc({ result: 'promote' })
+      result = 'promote'
       response = { token, promote: true, referrals: [], view: this.networkView() }
     } else if (referrals.length === 0) {
       this.unserved.delete(id)
@@ -225,7 +250,7 @@ class DefaultLoginServer implements LoginServer, Startable {
         if (oldest != null) this.unserved.delete(oldest)
       }
       this.unserved.set(id, now)
-      this.ctx.metrics.loginRequests.inc({ result: 'no-supernode' })
+      result = 'no-supernode'
       response = {
         token,
         refusal: { reason: RefusalReason.NO_SUPERNODE, retryAfterMs: this.opts.reportIntervalMs, alternatives: [], detail: '' },
@@ -233,13 +258,16 @@ class DefaultLoginServer implements LoginServer, Startable {
       }
     } else {
       this.unserved.delete(id)
-      this.ctx.metrics.loginRequests.inc({ result: 'ok' })
+      result = 'ok'
       response = { token, referrals, view: this.networkView() }
     }
     try {
-      await this.respond(f, LoginResponse.encode(response), signal)
-    } catch (err: unknown) {
-      this.reject(stream, 'login', err)
+      await this.respond(f, LoginResponse.encode(response), served)
+      this.ctx.metrics.loginRequests.inc({ result })
+    } catch {
+      // the client gave up while its request waited: the work was wasted
+      this.ctx.metrics.loginRequests.inc({ result: 'stale' })
+      stream.abort(new Error('client gone'))
     }
   }
 
@@ -393,10 +421,18 @@ class DefaultLoginServer implements LoginServer, Startable {
     }
   }
 
-  /** Referrals: supernodes with a free slot, in random order; the first one's load is bumped. */
+  /**
+   * Referrals as the policy chooses them among supernodes (in registration order), with
+   * the load each has been referred since its last report counted in; the first choice's
+   * expected load goes up by one.
+   */
   private pickReferrals (exclude: string): SupernodeInfo[] {
-    const spare = [...this.supernodes.values()].filter(s => s.id !== exclude && !this.demoting.has(s.id) && s.load + s.referred < s.capacity && s.addrs.length > 0)
-    const chosen = shuffle(spare, this.random).slice(0, this.opts.referrals)
+    const live = [...this.supernodes.values()].filter(s => s.id !== exclude && !this.demoting.has(s.id) && s.addrs.length > 0)
+    const byId = new Map(live.map(s => [s.id, s]))
+    const chosen = this.allocation.referral
+      .choose(live.map(s => ({ id: s.id, load: s.load + s.referred, capacity: s.capacity })), this.opts.referrals, this.random)
+      .map(c => byId.get(c.id))
+      .filter((s): s is TrackedSupernode => s != null)
     if (chosen[0] != null) chosen[0].referred++
     return chosen.map(s => infoToWire({ id: s.id, addrs: s.addrs, load: s.load + s.referred, capacity: s.capacity }))
   }

@@ -51,7 +51,33 @@ export class OverlayMetrics {
     this.networkLoggedIn = new Gauge({ name: 'stampede_network_logged_in', help: 'logged-in peers as the login server sees them', registers })
     this.networkCapacity = new Gauge({ name: 'stampede_network_capacity', help: 'client slots of all live supernodes', registers })
     this.rejectedInput = new Counter({ name: 'stampede_rejected_input_total', help: 'messages rejected for a missing, negative or absurd value, by field', labelNames: ['field'], registers })
+    const mirrored: Array<[Counter<string>, string]> = [
+      [this.loginRequests, 'login_requests'], [this.loginAttempts, 'login_attempts'],
+      [this.attachRequests, 'attach_requests'], [this.attachAttempts, 'attach_attempts'],
+      [this.streamResets, 'stream_resets'], [this.failovers, 'failovers'], [this.promotions, 'promotions'],
+      [this.demotions, 'demotions'], [this.messages, 'messages'], [this.reports, 'reports'], [this.presence, 'presence']
+    ]
+    for (const [c, name] of mirrored) this.mirror(c, name)
     this.eventsDropped = new Gauge({ name: 'stampede_events_dropped', help: 'events the event log dropped because the disk could not keep up', registers })
+  }
+
+  /**
+   * Running totals of every counter, keyed `metric{label=value,...}` without the
+   * `stampede_` prefix and `_total` suffix, readable synchronously (the node's status
+   * carries them, so a sampler needs one request per node).
+   */
+  readonly totals: Record<string, number> = {}
+
+  private mirror (counter: Counter<string>, name: string): void {
+    const inc = counter.inc.bind(counter)
+    counter.inc = ((labels?: Record<string, string | number> | number, value?: number) => {
+      const by = typeof labels === 'number' ? labels : value ?? 1
+      const suffix = typeof labels === 'object' && labels != null
+        ? `{${Object.entries(labels).map(([k, v]) => `${k}=${v}`).join(',')}}`
+        : ''
+      this.totals[name + suffix] = (this.totals[name + suffix] ?? 0) + by
+      inc(labels as Record<string, string | number>, value)
+    }) as typeof counter.inc
   }
 
   setRole (role: string): void {

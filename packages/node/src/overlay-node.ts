@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, identifyPush } from '@libp2p/identify'
@@ -7,14 +8,14 @@ import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
-import { seededRandom, systemClock, thresholdPromotion } from '@stampede/allocation'
+import { createPolicy, seededRandom, systemClock } from '@stampede/allocation'
 import { KAD_PROTOCOL, decode } from '@stampede/wire'
 import { createLibp2p } from 'libp2p'
 import { client } from './client.js'
 import {
   DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_INBOUND_THRESHOLD, DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_INCOMING_PENDING, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_BASE_MS,
-  DEFAULT_RETRY_MAX_MS, DEFAULT_SUPERNODE_EXPIRY_MS
+  DEFAULT_RETRY_MAX_MS, DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_ATTACHES_PER_SECOND
 } from './constants.js'
 import { startControlEndpoint } from './control.js'
 import { DataDirError, ListenError, NodeConfigError } from './errors.js'
@@ -31,7 +32,7 @@ import type { LoginServer, LoginServerView } from './login-server.js'
 import type { OverlayContext } from './shared.js'
 import type { LoginServerAddress, Supernode } from './supernode.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
-import type { Clock, PromotionPolicy, ResourceProfile, ThresholdPromotionInit } from '@stampede/allocation'
+import type { AllocationPolicy, Clock, PolicyDescription, PromotionPolicy, ResourceProfile, ThresholdPromotionInit } from '@stampede/allocation'
 import type { NetworkView } from '@stampede/wire'
 
 export type OverlayRole = 'login' | 'client' | 'supernode'
@@ -77,10 +78,17 @@ export interface OverlayNodeInit {
   timing?: Partial<TimingOptions>
   /** login server settings (role `login` only) */
   login?: { loginsPerSecond?: number, burst?: number, tokenTtlMs?: number, referrals?: number }
-  /** settings of the default promotion policy (role `login` only) */
+  /** settings of the promotion policy's thresholds (role `login` only) */
   promotion?: ThresholdPromotionInit
-  /** a promotion policy of your own (role `login` only); overrides `promotion` */
+  /** a promotion decision of your own (role `login` only); replaces the policy's */
   promotionPolicy?: PromotionPolicy
+  /**
+   * the resource allocation policy: `legacy` or `adaptive`, legacy fault switches, and a
+   * module of your own; every node of a testnet gets the same one. @default { family: 'adaptive' }
+   */
+  policy?: PolicyDescription
+  /** attaches per second this peer serves while a supernode (its modelled CPU); @default 10 */
+  attachesPerSecond?: number
   hostCache?: { maxEntries?: number }
   /** HTTP control endpoint on loopback; none when omitted */
   control?: { host?: string, port?: number, token: string }
@@ -117,6 +125,10 @@ export interface NodeStatus {
   view: NetworkView | null
   /** the login server's picture of the overlay (role `login` only) */
   network: LoginServerView | null
+  /** the allocation policy's name: legacy, adaptive or custom */
+  policy: string
+  /** running totals of the node's counters (`login_attempts{result=ok}` and so on) */
+  counters: Record<string, number>
 }
 
 export interface OverlayNode {
@@ -160,12 +172,14 @@ class DefaultOverlayNode implements OverlayNode {
   private readonly startedAtMs: number
   private readonly log: ReturnType<typeof logger>
   private readonly profile: ResourceProfile
+  private readonly policy: AllocationPolicy
   private control: ControlEndpoint | undefined
   private _role: OverlayRole
   private transition: Promise<void> = Promise.resolve()
   private stopped = false
 
-  constructor (init: OverlayNodeInit, libp2p: Libp2p, ctx: OverlayContext, hostCache: HostCache | undefined, profile: ResourceProfile) {
+  constructor (init: OverlayNodeInit, libp2p: Libp2p, ctx: OverlayContext, hostCache: HostCache | undefined, profile: ResourceProfile, policy: AllocationPolicy) {
+    this.policy = policy
     this.name = init.name
     this.init = init
     this.libp2p = libp2p
@@ -232,7 +246,9 @@ class DefaultOverlayNode implements OverlayNode {
       addrs: this.libp2p.getMultiaddrs().map(String),
       connections: this.libp2p.getConnections().length,
       view: s?.client.view ?? null,
-      network: loginView
+      network: loginView,
+      policy: this.policy.family,
+      counters: { ...this.metrics.totals }
     }
   }
 
@@ -322,6 +338,52 @@ class DefaultOverlayNode implements OverlayNode {
   }
 }
 
+/**
+ * The node's allocation policy: the description's family and switches, with this node's
+ * modelled capacities (log-ins per second, attaches per second) as the admission rates,
+ * then changed by the description's module, if it names one.
+ */
+export async function buildPolicy (init: Pick<OverlayNodeInit, 'policy' | 'promotion' | 'login' | 'attachesPerSecond' | 'timing'>, clock: Clock): Promise<AllocationPolicy> {
+  const given: PolicyDescription = init.policy ?? { family: 'adaptive' }
+  const login = init.login ?? {}
+  const desc: PolicyDescription = {
+    ...given,
+    promotion: { ...init.promotion, ...given.promotion },
+    loginAdmission: {
+      ...(login.loginsPerSecond != null ? { ratePerSecond: login.loginsPerSecond } : {}),
+      ...(login.burst != null ? { burst: login.burst } : {}),
+      ...given.loginAdmission
+    },
+    attachAdmission: { ratePerSecond: init.attachesPerSecond ?? DEFAULT_ATTACHES_PER_SECOND, ...given.attachAdmission },
+    retry: {
+      ...(init.timing?.retryBaseMs != null && given.family !== 'legacy' ? { baseMs: init.timing.retryBaseMs } : {}),
+      ...(init.timing?.retryMaxMs != null && given.family !== 'legacy' ? { maxMs: init.timing.retryMaxMs } : {}),
+      ...given.retry
+    }
+  }
+  let policy: AllocationPolicy
+  try {
+    policy = createPolicy(desc, clock)
+  } catch (err: unknown) {
+    throw new NodeConfigError(`policy.${(err as Error).message}`)
+  }
+  if (given.module != null) {
+    let mod: { default?: unknown }
+    try {
+      mod = await import(pathToFileURL(resolve(given.module)).href) as { default?: unknown }
+    } catch (err: unknown) {
+      throw new NodeConfigError(`policy.module: cannot load ${given.module}: ${(err as Error).message}`)
+    }
+    if (typeof mod.default !== 'function') throw new NodeConfigError(`policy.module: ${given.module} has no default export function (base: AllocationPolicy) => AllocationPolicy`)
+    const custom = await (mod.default as (base: AllocationPolicy, ctx: { clock: Clock }) => AllocationPolicy | Promise<AllocationPolicy>)(policy, { clock })
+    for (const key of ['promotion', 'referral', 'loginAdmission', 'attachAdmission', 'overload', 'retry', 'hostCache'] as const) {
+      if (custom?.[key] == null) throw new NodeConfigError(`policy.module: ${given.module} returned a policy without ${key}`)
+    }
+    policy = { ...custom, family: 'custom' }
+  }
+  return policy
+}
+
 async function requireDir (dir: string): Promise<void> {
   try {
     const s = await stat(dir)
@@ -350,6 +412,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
   const ctx: OverlayContext = { name: init.name, clock, metrics, events: createEventLog(eventPath, init.name, init.onEvent) }
   const profile = init.profile ?? DEFAULT_PROFILE
   const seed = init.seed ?? Date.now()
+  const policy = await buildPolicy(init, clock)
   const privateKey = await loadOrCreateIdentity(init.dataDir)
   const listen = init.listen ?? ['/ip4/127.0.0.1/tcp/0']
 
@@ -363,11 +426,13 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
       identify: identify(),
       ping: ping(),
       loginServer: loginServer({
-        ...init.login,
+        tokenTtlMs: init.login?.tokenTtlMs,
+        referrals: init.login?.referrals,
+        policy,
+        promotionPolicy: init.promotionPolicy,
         reportIntervalMs: timing.reportIntervalMs,
         supernodeExpiryMs: timing.supernodeExpiryMs,
         requestTimeoutMs: timing.requestTimeoutMs,
-        promotionPolicy: init.promotionPolicy ?? thresholdPromotion(init.promotion),
         random: seededRandom(seed),
         context: ctx
       })
@@ -377,6 +442,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     hostCache = new HostCache({
       path: join(init.dataDir, 'host-cache.json'),
       maxEntries: init.hostCache?.maxEntries,
+      maxFailures: policy.hostCache.forgetAfterFailures ?? Infinity,
       clock,
       onCorrupt: (reason) => { ctx.events.write({ type: 'host-cache-corrupt', reason }) },
       onSaveError: (err) => { ctx.events.write({ type: 'host-cache-save-failed', error: err.message }) }
@@ -418,6 +484,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
         heartbeatTimeoutMs: timing.heartbeatTimeoutMs,
         requestTimeoutMs: timing.requestTimeoutMs,
         random: seededRandom(seed + 1),
+        policy,
         context: ctx,
         onDemote: (reason) => { node?.onDemote(reason) },
         onTokenRejected: () => { node?.onDemote('token-rejected') }
@@ -434,6 +501,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
         retryBaseMs: timing.retryBaseMs,
         retryMaxMs: timing.retryMaxMs,
         random: seededRandom(seed + 2),
+        policy,
         context: ctx,
         onPromote: (token) => { node?.onPromote(token) }
       })
@@ -473,7 +541,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     if (/EADDRNOTAVAIL|EACCES/i.test(msg)) throw new ListenError(`cannot listen on ${listen.join(', ')}: ${msg}`)
     throw err
   }
-  node = new DefaultOverlayNode(init, libp2p, ctx, hostCache, profile)
+  node = new DefaultOverlayNode(init, libp2p, ctx, hostCache, profile, policy)
   try {
     await node.begin()
   } catch (err: unknown) {

@@ -1,15 +1,16 @@
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { seededRandom, shuffle } from '@stampede/allocation'
+import { setTimeout as sleepFor } from 'node:timers/promises'
+import { admissionScheduler, createPolicy, seededRandom, shuffle } from '@stampede/allocation'
 import {
-  ATTACH_PROTOCOL, ClientFrame, MAX_CANDIDATES, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
+  ATTACH_PROTOCOL, ClientFrame, MAX_CANDIDATES, MAX_RETRY_AFTER_MS, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
   MAX_REFERRALS, MAX_REPORT_ACK_BYTES, PRESENCE_KEY_PREFIX, PRESENCE_PROTOCOL, PresenceAnswer,
   PresenceRecord, REPORT_PROTOCOL, RefusalReason, SupernodeFrame, SupernodeReport, decode
 } from '@stampede/wire'
 import { fromString } from 'uint8arrays/from-string'
 import {
   DEFAULT_CANDIDATES_PER_REPORT, DEFAULT_DHT_NEIGHBOURS, DEFAULT_HEARTBEAT_TIMEOUT_MS,
-  DEFAULT_PRESENCE_QUEUE_SIZE, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_PRESENCE_QUEUE_SIZE, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_QUEUE_WAIT_MS,
   MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
 import { ProtocolViolationError } from './errors.js'
@@ -23,7 +24,7 @@ import type { OverlayContext } from './shared.js'
 import type { Connection, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { KadDHT } from '@libp2p/kad-dht'
-import type { Random, ResourceProfile } from '@stampede/allocation'
+import type { AdmissionScheduler, AllocationPolicy, Random, ResourceProfile } from '@stampede/allocation'
 import type { NetworkView, SupernodeInfo } from '@stampede/wire'
 
 /** Where the login server is: its PeerId and addresses. */
@@ -51,8 +52,10 @@ export interface SupernodeInit {
   /** @default 8 */
   candidatesPerReport?: number
   random?: Random
+  /** admission, overload behaviour and referral of alternatives; @default createPolicy({ family: 'adaptive' }) */
+  policy?: AllocationPolicy
   context?: OverlayContext
-  /** the login server told this supernode to step down */
+  /** the login server told this supernode to step down, or it dropped its role under overload */
   onDemote?(reason: string): void
   /** the login server rejected this supernode's token: log in again */
   onTokenRejected?(): void
@@ -113,6 +116,10 @@ class DefaultSupernode implements Supernode, Startable {
   private stopController = new AbortController()
   private reportTimer: ReturnType<typeof setTimeout> | undefined
   private presenceBusy = false
+  private readonly refusals: number[] = []
+  private dropping = false
+  private readonly policy: AllocationPolicy
+  private admission: AdmissionScheduler
   private readonly opts: { reportIntervalMs: number, heartbeatTimeoutMs: number, requestTimeoutMs: number, dhtNeighbours: number, presenceQueueSize: number, candidatesPerReport: number, startedAtMs: number }
 
   constructor (components: SupernodeComponents, init: SupernodeInit) {
@@ -122,6 +129,8 @@ class DefaultSupernode implements Supernode, Startable {
     this.log = logger(`stampede:${this.ctx.name}:supernode`)
     this.loginIssuer = peerIdFromString(init.loginServer.id)
     this.random = init.random ?? seededRandom(Date.now())
+    this.policy = init.policy ?? createPolicy({ family: 'adaptive' }, this.ctx.clock)
+    this.admission = admissionScheduler(this.policy.attachAdmission, this.ctx.clock)
     this.opts = {
       reportIntervalMs: init.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS,
       heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
@@ -157,6 +166,9 @@ class DefaultSupernode implements Supernode, Startable {
     this.token = token
     if (this.serving) return
     this.serving = true
+    this.dropping = false
+    this.refusals.length = 0
+    this.admission = admissionScheduler(this.policy.attachAdmission, this.ctx.clock)
     this.stopController = new AbortController()
     const opts = { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_OUTBOUND_STREAMS }
     await this.components.registrar.handle(ATTACH_PROTOCOL, (s, c) => this.onAttach(s, c), opts)
@@ -215,9 +227,40 @@ class DefaultSupernode implements Supernode, Startable {
     return this.components.addressManager.getAddresses().map(a => a.decapsulateCode(421).toString())
   }
 
+  /** Other supernodes to offer a client we turn away, chosen by the policy's referral rule. */
   private alternatives (): SupernodeInfo[] {
-    const spare = [...this.known.values()].filter(k => k.load < k.capacity)
-    return shuffle(spare, this.random).slice(0, MAX_REFERRALS).map(k => infoToWire(k))
+    const known = [...this.known.values()]
+    const byId = new Map(known.map(k => [k.id, k]))
+    return this.policy.referral.choose(known, MAX_REFERRALS, this.random)
+      .map(c => byId.get(c.id))
+      .filter((k): k is NonNullable<typeof k> => k != null)
+      .map(k => infoToWire(k))
+  }
+
+  /** A silent refusal: say nothing, hold the stream until the client's own timeout, then drop it. */
+  private async ignore (stream: Stream, result: string): Promise<void> {
+    this.ctx.metrics.attachRequests.inc({ result })
+    await sleepFor(this.opts.requestTimeoutMs, undefined, { signal: this.stopController.signal }).catch(() => {})
+    stream.abort(new Error('supernode overloaded'))
+  }
+
+  /**
+   * Count a refusal; under the legacy `drop-role` overload rule, enough refusals within
+   * the window make this supernode give up its role (and orphan its clients).
+   */
+  private noteRefusal (): void {
+    const now = this.ctx.clock.now()
+    const { mode, refusalsToDrop, windowMs } = this.policy.overload
+    this.refusals.push(now)
+    while (this.refusals.length > 0 && (this.refusals[0] as number) <= now - windowMs) this.refusals.shift()
+    if (this.refusals.length > refusalsToDrop) this.refusals.splice(0, this.refusals.length - refusalsToDrop)
+    if (mode === 'drop-role' && this.refusals.length >= refusalsToDrop && this.serving && !this.dropping) {
+      this.dropping = true
+      this.refusals.length = 0
+      this.ctx.metrics.demotions.inc({ reason: 'overload' })
+      this.ctx.events.write({ type: 'role-dropped', reason: 'overload', load: this.load, capacity: this.capacity })
+      this.init.onDemote?.('overload')
+    }
   }
 
   private reject (stream: Stream, protocol: string, err: unknown): void {
@@ -247,6 +290,25 @@ class DefaultSupernode implements Supernode, Startable {
       return
     }
     this.ctx.metrics.messages.inc({ direction: 'in' })
+    // admission: attaches are served at the policy's rate, behind its queue
+    const ticket = this.admission.reserve()
+    if (ticket.kind === 'refuse') {
+      this.noteRefusal()
+      if (ticket.silent) {
+        await this.ignore(stream, 'silent')
+        return
+      }
+      this.ctx.metrics.attachRequests.inc({ result: 'rate-limited' })
+      await this.refuse(f, RefusalReason.RATE_LIMITED, Math.min(ticket.retryAfterMs, MAX_RETRY_AFTER_MS), '', deadline(this.opts.requestTimeoutMs, stop))
+      return
+    }
+    if (ticket.delayMs > 0) {
+      await sleepFor(Math.min(ticket.delayMs, MAX_QUEUE_WAIT_MS), undefined, { signal: stop }).catch(() => {})
+      if (stop.aborted) {
+        stream.abort(new Error('supernode stepping down'))
+        return
+      }
+    }
     const signal = deadline(this.opts.requestTimeoutMs, stop)
     try {
       await verifyToken(first.token, { issuerKey: this.issuerKey(), peer: connection.remotePeer, nowMs: this.ctx.clock.now() })
@@ -262,6 +324,11 @@ class DefaultSupernode implements Supernode, Startable {
     }
     const previous = this.sessions.get(id)
     if (previous == null && this.sessions.size >= this.capacity) {
+      this.noteRefusal()
+      if (this.policy.attachAdmission.refusal === 'silent') {
+        await this.ignore(stream, 'silent')
+        return
+      }
       this.ctx.metrics.attachRequests.inc({ result: 'busy' })
       await this.refuse(f, RefusalReason.BUSY, this.opts.reportIntervalMs, '', signal)
       return
