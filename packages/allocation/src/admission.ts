@@ -54,6 +54,8 @@ export function admissionScheduler (settings: AdmissionSettings, clock: Clock): 
   const toleranceMs = (settings.burst - 1) * intervalMs
   /** theoretical arrival time of the next request */
   let tat = clock.now()
+  /** the latest future slot promised to a refused request */
+  let promised = 0
   const delayAt = (now: number): number => Math.max(0, Math.max(tat, now) - toleranceMs - now)
   return {
     settings,
@@ -64,7 +66,11 @@ export function admissionScheduler (settings: AdmissionSettings, clock: Clock): 
       const now = clock.now()
       const delay = delayAt(now)
       if (settings.maxQueueDelayMs !== null && delay > settings.maxQueueDelayMs) {
-        return { kind: 'refuse', retryAfterMs: Math.ceil(delay - settings.maxQueueDelayMs + intervalMs), silent: settings.refusal === 'silent' }
+        // each refused request is told a slot of its own, one interval after the last one
+        // promised, so the refused come back spread at the service rate, not as a herd
+        const firstFree = now + delay - settings.maxQueueDelayMs + intervalMs
+        promised = Math.max(promised + intervalMs, firstFree)
+        return { kind: 'refuse', retryAfterMs: Math.ceil(promised - now), silent: settings.refusal === 'silent' }
       }
       tat = Math.max(tat, now) + intervalMs
       return { kind: 'admit', delayMs: delay }

@@ -5,6 +5,8 @@ import { DEFAULT_CONTROL_MAX_CONNECTIONS, DEFAULT_CONTROL_REQUEST_TIMEOUT_MS } f
 import { NodeConfigError } from './errors.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
+const MAX_BODY_BYTES = 16 * 1024
+
 export interface ControlEndpointInit {
   /** must be a loopback address; @default '127.0.0.1' */
   host?: string
@@ -15,7 +17,7 @@ export interface ControlEndpointInit {
   status(): unknown
   metrics(): Promise<string>
   /** admin actions; each resolves to a JSON-able result */
-  actions: Record<string, () => Promise<unknown>>
+  actions: Record<string, (body: unknown) => Promise<unknown>>
 }
 
 export interface ControlEndpoint {
@@ -54,15 +56,31 @@ export async function startControlEndpoint (init: ControlEndpointInit): Promise<
   if (!isLoopback(host)) throw new NodeConfigError(`control endpoint must listen on loopback, not ${host}`)
   if (init.token.length < 16) throw new NodeConfigError('control token must be at least 16 characters')
   const token = Buffer.from(init.token)
+  const readJson = async (req: IncomingMessage): Promise<unknown> => {
+    let size = 0
+    const chunks: Buffer[] = []
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length
+      if (size > MAX_BODY_BYTES) throw new NodeConfigError('request body too large')
+      chunks.push(chunk as Buffer)
+    }
+    if (size === 0) return {}
+    try {
+      return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    } catch {
+      throw new NodeConfigError('request body is not JSON')
+    }
+  }
   const server = createServer({ requestTimeout: DEFAULT_CONTROL_REQUEST_TIMEOUT_MS, headersTimeout: DEFAULT_CONTROL_REQUEST_TIMEOUT_MS }, (req, res) => {
-    req.resume()
     if (!authorized(req, token)) {
+      req.resume()
       res.setHeader('www-authenticate', 'Bearer')
       send(res, 401, { error: 'unauthorized' })
       return
     }
     const path = new URL(req.url ?? '/', 'http://control').pathname
     if (path === '/status' || path === '/metrics') {
+      req.resume()
       if (req.method !== 'GET') { send(res, 405, { error: 'use GET' }); return }
       if (path === '/status') { send(res, 200, init.status()); return }
       init.metrics().then(text => { send(res, 200, text, 'text/plain; version=0.0.4') }, (err: Error) => { send(res, 500, { error: err.message }) })
@@ -70,9 +88,9 @@ export async function startControlEndpoint (init: ControlEndpointInit): Promise<
     }
     const m = /^\/admin\/([a-z-]+)$/.exec(path)
     const action = m?.[1] != null ? init.actions[m[1]] : undefined
-    if (action == null) { send(res, 404, { error: 'not found' }); return }
-    if (req.method !== 'POST') { send(res, 405, { error: 'use POST' }); return }
-    action().then(result => { send(res, 200, result ?? { ok: true }) }, (err: Error) => { send(res, 409, { error: err.message, name: err.name }) })
+    if (action == null) { req.resume(); send(res, 404, { error: 'not found' }); return }
+    if (req.method !== 'POST') { req.resume(); send(res, 405, { error: 'use POST' }); return }
+    readJson(req).then(async body => action(body)).then(result => { send(res, 200, result ?? { ok: true }) }, (err: Error) => { send(res, 409, { error: err.message, name: err.name }) })
   })
   server.maxConnections = DEFAULT_CONTROL_MAX_CONNECTIONS
   await new Promise<void>((resolve, reject) => {

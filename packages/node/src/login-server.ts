@@ -77,14 +77,19 @@ export interface LoginServerView {
 
 export interface LoginServer {
   view(): LoginServerView
+  /**
+   * The operator's lever: serve log-ins at a new rate from now on. The admission queue
+   * starts afresh (requests already waiting keep their slots).
+   */
+  setCapacity(loginsPerSecond: number, burst?: number): void
 }
 
 class DefaultLoginServer implements LoginServer, Startable {
   private readonly components: LoginServerComponents
   private readonly ctx: OverlayContext
   private readonly log: ReturnType<typeof logger>
-  private readonly admission: AdmissionScheduler
-  private readonly allocation: AllocationPolicy
+  private admission: AdmissionScheduler
+  private allocation: AllocationPolicy
   private readonly stopController = new AbortController()
   private readonly policy: PromotionPolicy
   private readonly random: Random
@@ -126,6 +131,14 @@ class DefaultLoginServer implements LoginServer, Startable {
     this.timer = setInterval(() => { this.tick() }, this.opts.reportIntervalMs)
     this.timer.unref?.()
     this.ctx.metrics.setRole('login')
+  }
+
+  setCapacity (loginsPerSecond: number, burst?: number): void {
+    if (!Number.isFinite(loginsPerSecond) || loginsPerSecond <= 0) throw new RangeError(`loginsPerSecond must be a positive number, got ${loginsPerSecond}`)
+    const loginAdmission = { ...this.allocation.loginAdmission, ratePerSecond: loginsPerSecond, burst: burst ?? Math.max(1, Math.ceil(loginsPerSecond / 2)) }
+    this.allocation = { ...this.allocation, loginAdmission }
+    this.admission = admissionScheduler(loginAdmission, this.ctx.clock)
+    this.ctx.events.write({ type: 'login-capacity', loginsPerSecond, burst: loginAdmission.burst })
   }
 
   private get stopSignal (): AbortSignal {

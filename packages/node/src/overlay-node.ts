@@ -89,6 +89,11 @@ export interface OverlayNodeInit {
   policy?: PolicyDescription
   /** attaches per second this peer serves while a supernode (its modelled CPU); @default 10 */
   attachesPerSecond?: number
+  /**
+   * a login token (base64) the operator minted with the login server's key: the peer
+   * starts as a supernode without logging in (the operator's "mega-supernodes" lever)
+   */
+  operatorToken?: string
   hostCache?: { maxEntries?: number }
   /** HTTP control endpoint on loopback; none when omitted */
   control?: { host?: string, port?: number, token: string }
@@ -211,6 +216,13 @@ class DefaultOverlayNode implements OverlayNode {
         },
         actions: {
           promote: async () => { await this.promote(); return this.status() },
+          capacity: async (body) => {
+            if (this._role !== 'login') throw new NodeConfigError('only the login server has a log-in capacity')
+            const { loginsPerSecond, burst } = (body ?? {}) as { loginsPerSecond?: unknown, burst?: unknown }
+            if (typeof loginsPerSecond !== 'number' || (burst != null && typeof burst !== 'number')) throw new NodeConfigError('expected { "loginsPerSecond": number, "burst"?: number }')
+            ;(this.libp2p.services as unknown as { loginServer: LoginServer }).loginServer.setCapacity(loginsPerSecond, burst as number | undefined)
+            return { loginsPerSecond }
+          },
           demote: async () => { await this.demote(); return this.status() },
           stop: async () => {
             setImmediate(() => {
@@ -223,8 +235,14 @@ class DefaultOverlayNode implements OverlayNode {
       })
     }
     this.ctx.events.write({ type: 'started', role: this._role, peerId: this.peerId.toString(), addrs: this.libp2p.getMultiaddrs().map(String), profile: this.profile.name })
-    if (this._role === 'client') this.services.client.begin()
-    else this.metrics.setRole('login')
+    if (this._role === 'login') {
+      this.metrics.setRole('login')
+    } else if (this.init.operatorToken != null) {
+      // an operator's supernode: authorised out of band, serving from the start
+      await this.becomeSupernode(Buffer.from(this.init.operatorToken, 'base64'), 'operator')
+    } else {
+      this.services.client.begin()
+    }
   }
 
   status (): NodeStatus {

@@ -2,7 +2,9 @@ import { readFile } from 'node:fs/promises'
 import { BlockList, isIP } from 'node:net'
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
+import { SWITCH_NAMES } from '@stampede/allocation'
 import { ConfigError } from './errors.js'
+import type { LegacySwitches, PolicyDescription } from '@stampede/allocation'
 import type { Document } from 'yaml'
 import type { ConfigLocation } from './errors.js'
 
@@ -16,6 +18,8 @@ export interface ProfileConfig {
   /** Clients this peer can serve as a supernode. */
   capacity: number
   bandwidthKbps: number
+  /** Attaches per second it serves as a supernode (its modelled CPU); default 10. */
+  attachesPerSecond?: number
 }
 
 export interface LoginServerConfig {
@@ -64,6 +68,8 @@ export interface TestnetConfig {
   promotion: PromotionConfig
   timing: TimingConfig
   hostCache: HostCacheConfig
+  /** The resource allocation policy every node runs (see @stampede/allocation). */
+  policy: PolicyDescription
 }
 
 /** Testnet and profile names: lower-case letters, digits and '-', 1 to 32 characters. */
@@ -137,7 +143,8 @@ export function defaultConfig (): TestnetConfig {
     loginServer: { ...DEFAULT_LOGIN_SERVER },
     promotion: { ...DEFAULT_PROMOTION },
     timing: { ...DEFAULT_TIMING },
-    hostCache: { ...DEFAULT_HOST_CACHE }
+    hostCache: { ...DEFAULT_HOST_CACHE },
+    policy: { family: 'adaptive' }
   }
 }
 
@@ -160,7 +167,8 @@ const profileSchema = z.strictObject({
   share: z.number().gt(0).lte(1),
   reachable: z.boolean(),
   capacity: z.int().min(0).max(MAX_PROFILE_CAPACITY),
-  bandwidthKbps: z.number().min(0).max(MAX_PROFILE_BANDWIDTH_KBPS)
+  bandwidthKbps: z.number().min(0).max(MAX_PROFILE_BANDWIDTH_KBPS),
+  attachesPerSecond: z.number().gt(0).max(1_000_000).optional()
 })
 
 const profilesSchema = z.array(profileSchema).min(1, 'needs at least one profile').check(ctx => {
@@ -232,8 +240,42 @@ const hostCacheSchema = z.strictObject({
   maxEntries: z.int().min(1).max(MAX_HOST_CACHE_ENTRIES).default(DEFAULT_HOST_CACHE.maxEntries)
 })
 
+const admissionSchema = z.strictObject({
+  ratePerSecond: z.number().gt(0).max(1_000_000).optional(),
+  burst: z.int().min(1).max(1_000_000).optional(),
+  maxQueueDelayMs: durationMs(0).nullable().optional(),
+  refusal: z.enum(['explicit', 'silent']).optional()
+})
+
+const switchesSchema = z.strictObject(Object.fromEntries(SWITCH_NAMES.map(n => [n, z.boolean().optional()])) as Record<keyof LegacySwitches, z.ZodOptional<z.ZodBoolean>>)
+
+/** The allocation policy: which family, which legacy faults, and its tunables. */
+export const policySchema = z.strictObject({
+  family: z.enum(['legacy', 'adaptive']).default('adaptive'),
+  switches: switchesSchema.optional(),
+  module: z.string().min(1).optional(),
+  slowPromotionUptimeMs: durationMs(0).optional(),
+  promotionWindowMs: durationMs(1).optional(),
+  loginAdmission: admissionSchema.optional(),
+  attachAdmission: admissionSchema.optional(),
+  overload: z.strictObject({
+    mode: z.enum(['shed', 'drop-role']).optional(),
+    refusalsToDrop: z.int().min(1).max(1_000_000).optional(),
+    windowMs: durationMs(1).optional()
+  }).optional(),
+  retry: z.strictObject({
+    backoff: z.enum(['none', 'exponential', 'full-jitter', 'decorrelated-jitter']).optional(),
+    baseMs: durationMs(0).optional(),
+    maxMs: durationMs(0).optional(),
+    maxAttempts: z.int().min(1).max(1_000_000).nullable().optional(),
+    cooldownMs: durationMs(0).optional(),
+    budget: z.strictObject({ maxTokens: z.number().min(1).max(1_000_000), ratio: z.number().min(0).max(1_000) }).nullable().optional(),
+    honorRetryAfter: z.boolean().optional()
+  }).optional()
+})
+
 // Annotated so the compiler checks the schema's output against the declared interface.
-const configSchema: z.ZodType<TestnetConfig> = z.strictObject({
+export const testnetConfigSchema: z.ZodType<TestnetConfig> = z.strictObject({
   name: nameSchema.default(DEFAULT_NAME),
   nodes: z.int().min(MIN_NODES).max(MAX_NODES).default(DEFAULT_NODES),
   seed: z.int().default(DEFAULT_SEED),
@@ -242,7 +284,8 @@ const configSchema: z.ZodType<TestnetConfig> = z.strictObject({
   loginServer: loginServerSchema.prefault({}),
   promotion: promotionSchema.prefault({}),
   timing: timingSchema.prefault({}),
-  hostCache: hostCacheSchema.prefault({})
+  hostCache: hostCacheSchema.prefault({}),
+  policy: policySchema.prefault({}) as unknown as z.ZodType<PolicyDescription>
 }).check(ctx => {
   if (ctx.issues.length > 0) return
   const cfg = ctx.value
@@ -263,6 +306,14 @@ const configSchema: z.ZodType<TestnetConfig> = z.strictObject({
  * column, and the dotted field path, for example `small.yaml:12:7: profiles[1].share: ...`.
  */
 export function parseConfig (text: string, file?: string): TestnetConfig {
+  return parseYaml(testnetConfigSchema, text, file)
+}
+
+/**
+ * Parse YAML text against a zod schema; every problem becomes a `ConfigError` naming the
+ * file, line, column and dotted field path (the first in file order; the rest attached).
+ */
+export function parseYaml<T> (schema: z.ZodType<T>, text: string, file?: string): T {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
   const where = (offset: number | undefined): ConfigLocation => {
@@ -285,7 +336,7 @@ export function parseConfig (text: string, file?: string): TestnetConfig {
     throw new ConfigError('', `YAML: ${err instanceof Error ? err.message : String(err)}`, where(0))
   }
 
-  const result = configSchema.safeParse(input)
+  const result = schema.safeParse(input)
   if (result.success) return result.data
   throwFirst(result.error.issues.flatMap(issue => toConfigErrors(issue, input, (path, atKey) => where(offsetOf(doc, path, atKey)))))
   throw new ConfigError('', 'invalid config', where(undefined))
@@ -315,7 +366,7 @@ export function applyOverrides (cfg: TestnetConfig, o: { nodes?: number, seed?: 
     ...(o.seed != null ? { seed: o.seed } : {}),
     ...(o.name != null ? { name: o.name } : {})
   }
-  const result = configSchema.safeParse(next)
+  const result = testnetConfigSchema.safeParse(next)
   if (result.success) return result.data
   throwFirst(result.error.issues.flatMap(issue => toConfigErrors(issue, next, () => ({}))))
   throw new ConfigError('', 'invalid config')
@@ -371,14 +422,20 @@ const KNOWN_FIELDS: Record<string, readonly string[]> = {
   loginServer: Object.keys(DEFAULT_LOGIN_SERVER),
   promotion: Object.keys(DEFAULT_PROMOTION),
   timing: Object.keys(DEFAULT_TIMING),
-  hostCache: Object.keys(DEFAULT_HOST_CACHE)
+  hostCache: Object.keys(DEFAULT_HOST_CACHE),
+  policy: Object.keys(policySchema.shape),
+  'policy.switches': SWITCH_NAMES,
+  'policy.retry': ['backoff', 'baseMs', 'maxMs', 'maxAttempts', 'cooldownMs', 'budget', 'honorRetryAfter'],
+  'policy.loginAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
+  'policy.attachAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
+  'policy.overload': ['mode', 'refusalsToDrop', 'windowMs']
 }
 
 function toConfigErrors (issue: z.core.$ZodIssue, input: unknown, locate: (path: IssuePath, atKey: boolean) => ConfigLocation): ConfigError[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map(key => {
       const path = [...issue.path, key]
-      const known = KNOWN_FIELDS[typeof issue.path[0] === 'string' ? issue.path[0] : '']
+      const known = KNOWN_FIELDS[issue.path.filter((p): p is string => typeof p === 'string').join('.')]
       const hint = known != null ? ` (known fields: ${known.join(', ')})` : ''
       return new ConfigError(formatFieldPath(path), `unknown field${hint}`, locate(path, true))
     })

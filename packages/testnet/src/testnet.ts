@@ -5,12 +5,15 @@ import { availableParallelism } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { logger } from '@libp2p/logger'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { seededRandom } from '@stampede/allocation'
+import { issueToken, loadOrCreateIdentity } from '@stampede/node'
 import { assignProfiles } from './config.js'
 import { NodeProcess } from './node-process.js'
 import { findFreePorts } from './ports.js'
 import { selectNodes } from './selector.js'
-import type { TestnetConfig } from './config.js'
+import type { ProfileConfig, TestnetConfig } from './config.js'
+import type { PrivateKey } from '@libp2p/interface'
 import type { NodeLauncher } from './node-process.js'
 import type { Selector } from './selector.js'
 import type { NodeStatus } from '@stampede/node'
@@ -124,6 +127,10 @@ export class Testnet {
   private readonly spawnConcurrency: number
   private last: TestnetStatus | undefined
   private stopping = false
+  private nodesDir = ''
+  private readonly counters = new Map<string, Record<string, number>>()
+  private nodeSettings: (name: string, kind: 'login' | 'peer', settings: Record<string, unknown>, profile: string) => Promise<NodeProcess> = async () => { throw new TestnetError('not launched') }
+  private peerBase: Record<string, unknown> = {}
 
   private constructor (opts: TestnetOptions, dir: string, token: string, login: NodeProcess, peers: NodeProcess[]) {
     this.config = opts.config
@@ -194,6 +201,7 @@ export class Testnet {
     const login = await makeSpec('login', 'login', {
       listen: [listen(ports[0] as number)],
       seed: config.seed,
+      policy: config.policy,
       login: { ...config.loginServer },
       promotion: {
         clientsPerSupernode: p.clientsPerSupernode,
@@ -221,10 +229,15 @@ export class Testnet {
       listen: [listen(s.port)],
       seed: s.seed,
       loginServer: loginAddress,
+      policy: config.policy,
+      ...(s.profile.attachesPerSecond != null ? { attachesPerSecond: s.profile.attachesPerSecond } : {}),
       profile: { name: s.profile.name, reachable: s.profile.reachable, capacity: s.profile.capacity, bandwidthKbps: s.profile.bandwidthKbps },
       hostCache: { maxEntries: config.hostCache.maxEntries }
     }, s.profile.name))
     const testnet = new Testnet(opts, dir, token, login, peers)
+    testnet.nodesDir = nodesDir
+    testnet.nodeSettings = makeSpec
+    testnet.peerBase = { loginServer: loginAddress, policy: config.policy, hostCache: { maxEntries: config.hostCache.maxEntries } }
     await writeFile(join(dir, 'testnet.json'), JSON.stringify({ name: config.name, createdAt: new Date().toISOString(), loginServer: loginAddress, config }, null, 2))
     let started = 0
     try {
@@ -253,6 +266,11 @@ export class Testnet {
     return p
   }
 
+  /** Counter totals of every node that answered the last status request (for samplers). */
+  lastCounters (): ReadonlyMap<string, Record<string, number>> {
+    return this.counters
+  }
+
   /** The last status taken, without asking the nodes again. */
   lastStatus (): TestnetStatus | undefined {
     return this.last
@@ -262,6 +280,11 @@ export class Testnet {
   async status (): Promise<TestnetStatus> {
     const all = [this.login, ...this.peers]
     const answers = await mapLimit(all, STATUS_CONCURRENCY, async (p) => this.fetchStatus(p))
+    all.forEach((p, i) => {
+      const counters = answers[i]?.counters
+      if (counters != null) this.counters.set(p.name, counters)
+      else if (!p.alive) this.counters.delete(p.name)
+    })
     const byPeerId = new Map<string, string>()
     for (const p of all) if (p.peerId != null) byPeerId.set(p.peerId, p.name)
     const previous = new Map((this.last?.nodes ?? []).map(n => [n.name, n]))
@@ -397,6 +420,67 @@ export class Testnet {
     })
     await this.writeNodesFile()
     return plan.map(p => p.proc.name)
+  }
+
+  /**
+   * Add peers to the running testnet. With `operator`, they are the operator's own
+   * supernodes: authorised with a token minted from the login server's key (no log-in)
+   * and serving from the start, the "mega-supernodes" lever of a stuck network.
+   */
+  async addPeers (count: number, profile: ProfileConfig, opts: { operator?: boolean, prefix?: string } = {}): Promise<string[]> {
+    if (!Number.isInteger(count) || count < 1) throw new TestnetError(`count must be a positive integer, got ${count}`)
+    const prefix = opts.prefix ?? (opts.operator === true ? 'mega' : 'extra')
+    const existing = this.peers.filter(p => p.name.startsWith(`${prefix}-`)).length
+    const ports = await findFreePorts(this.config.host, count)
+    const ip = this.config.host.includes(':') ? 'ip6' : 'ip4'
+    let loginKey: PrivateKey | undefined
+    if (opts.operator === true) loginKey = await loadOrCreateIdentity(this.login.spec.dataDir)
+    const added: NodeProcess[] = []
+    for (let i = 0; i < count; i++) {
+      const name = `${prefix}-${String(existing + i + 1).padStart(2, '0')}`
+      const dataDir = join(this.nodesDir, name, 'data')
+      await mkdir(dataDir, { recursive: true, mode: 0o700 })
+      const settings: Record<string, unknown> = {
+        ...this.peerBase,
+        listen: [`/${ip}/${this.config.host}/tcp/${ports[i] as number}`],
+        seed: this.config.seed * 100_003 + 50_000 + existing + i,
+        profile: { name: profile.name, reachable: profile.reachable, capacity: profile.capacity, bandwidthKbps: profile.bandwidthKbps },
+        ...(profile.attachesPerSecond != null ? { attachesPerSecond: profile.attachesPerSecond } : {})
+      }
+      if (loginKey != null) {
+        const key = await loadOrCreateIdentity(dataDir)
+        const token = await issueToken(loginKey, {
+          peer: peerIdFromPrivateKey(key), user: name, issuer: peerIdFromPrivateKey(loginKey), nowMs: Date.now(), ttlMs: this.config.loginServer.tokenTtlMs
+        })
+        settings.operatorToken = Buffer.from(token).toString('base64')
+      }
+      const proc = await this.nodeSettings(name, 'peer', settings, profile.name)
+      proc.onExit = this.login.onExit
+      this.byName.set(name, proc)
+      this.peers.push(proc)
+      added.push(proc)
+    }
+    await mapLimit(added, this.spawnConcurrency, async p => { await p.start(this.launcher) })
+    await this.writeNodesFile()
+    return added.map(p => p.name)
+  }
+
+  /** The operator's other lever: change the login server's log-in rate (its queue starts afresh). */
+  async setLoginCapacity (loginsPerSecond: number, burst?: number): Promise<void> {
+    const port = this.login.controlPort
+    if (!this.login.alive || port == null) throw new TestnetError('the login server is not running')
+    const res = await fetch(`http://127.0.0.1:${port}/admin/capacity`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ loginsPerSecond, ...(burst != null ? { burst } : {}) }),
+      signal: AbortSignal.timeout(STATUS_TIMEOUT_MS * 4)
+    })
+    if (!res.ok) throw new TestnetError(`login server refused the capacity change: ${await res.text()}`)
+  }
+
+  /** The login server's process (for its control endpoint and logs). */
+  loginProcess (): NodeProcess {
+    return this.login
   }
 
   pause (names: readonly string[]): string[] {

@@ -19,6 +19,8 @@ main(process.argv.slice(2)).then((code) => {
     case 'NotRunningError':
     case 'TestnetError':
     case 'NodeStartError':
+    case 'ScenarioError':
+    case 'RunDataError':
       console.error(`stampede: ${e.message}`)
       process.exitCode = 1
       break

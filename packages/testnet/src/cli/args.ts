@@ -6,7 +6,7 @@ import { parseSelector } from '../selector.js'
 import type { ParseArgsOptionsConfig } from 'node:util'
 import type { Selector } from '../selector.js'
 
-export const COMMANDS = ['up', 'status', 'kill', 'restart', 'pause', 'resume', 'down'] as const
+export const COMMANDS = ['up', 'status', 'kill', 'restart', 'pause', 'resume', 'down', 'run', 'compare'] as const
 export type CommandName = typeof COMMANDS[number]
 
 /** Where testnet state (pids, ports, logs) lives unless `--state-dir` says otherwise. */
@@ -76,6 +76,24 @@ export interface DownCommand extends TestnetTarget {
   command: 'down'
 }
 
+export interface RunCommand {
+  command: 'run'
+  scenario: string
+  /** one policy, or `both` (legacy then adaptive); default: the scenario's `policies` */
+  policy?: 'legacy' | 'adaptive' | 'both'
+  seed?: number
+  nodes?: number
+  /** run directory (one policy) or parent of one per policy; default runs/<scenario>-<time> */
+  out?: string
+  stateDir: string
+}
+
+export interface CompareCommand {
+  command: 'compare'
+  runs: string[]
+  out?: string
+}
+
 /** Print `text` to stdout and exit 0. */
 export interface HelpCommand {
   command: 'help'
@@ -89,7 +107,7 @@ export interface VersionCommand {
 
 export type ParsedCommand =
   | UpCommand | StatusCommand | KillCommand | RestartCommand | PauseCommand | ResumeCommand | DownCommand
-  | HelpCommand | VersionCommand
+  | RunCommand | CompareCommand | HelpCommand | VersionCommand
 
 const TARGET_HELP = `  --name NAME         testnet name (default: ${DEFAULT_NAME})
   --state-dir DIR      state directory (default: ${DEFAULT_STATE_DIR})
@@ -116,6 +134,8 @@ Commands:
   pause     freeze nodes (SIGSTOP)
   resume    thaw paused nodes (SIGCONT)
   down      stop the testnet and every node
+  run       run a scenario (testnet, faults, timeline, report) under a policy
+  compare   one report comparing several runs
 
 Options:
   -h, --help           show help (also: stampede <command> --help)
@@ -215,7 +235,39 @@ Options:
 ${TARGET_HELP}
 
 Example:
-  stampede down --name small`
+  stampede down --name small`,
+
+  run: `Usage: stampede run <scenario.yaml> [options]
+
+Run a scenario: start its testnet under an allocation policy, carry out its steps (wait
+for steady state, kill and restart nodes, inject capacity, observe), record the timeline
+once a second, check its assertions, and write timeseries.csv, events.jsonl,
+summary.json and report.html. Ctrl-C stops early and keeps what was recorded.
+
+Options:
+  --policy P           legacy, adaptive or both (default: the scenario's policies)
+  --seed S             overrides the scenario's seed (same seed: same victims and restart times)
+  --nodes N            overrides the scenario's testnet size
+  --out DIR            run directory (default: runs/<scenario>-<time>[/<policy>])
+  --state-dir DIR      testnet state directory (default: ${DEFAULT_STATE_DIR})
+  -h, --help           show this help
+
+Exit status: 0 when every assertion passed, 1 when one failed or the run broke off,
+2 for an invalid scenario or argument (nothing is started).
+
+Example:
+  stampede run testnet/scenarios/patch-tuesday-2007.yaml --policy both`,
+
+  compare: `Usage: stampede compare <run-dir> <run-dir>... [--out DIR]
+
+Write one report with the runs side by side (comparison.html and figure.svg).
+
+Options:
+  --out DIR            where to write (default: the parent of the first run)
+  -h, --help           show this help
+
+Example:
+  stampede compare runs/patch/legacy runs/patch/adaptive`
 }
 
 const TARGET_OPTIONS = {
@@ -237,11 +289,13 @@ const OPTIONS = {
   restart: { ...TARGET_OPTIONS, spread: { type: 'string' }, signal: { type: 'string' }, role: { type: 'string' } },
   pause: { ...TARGET_OPTIONS, role: { type: 'string' } },
   resume: { ...TARGET_OPTIONS, role: { type: 'string' } },
-  down: { ...TARGET_OPTIONS }
+  down: { ...TARGET_OPTIONS },
+  run: { 'state-dir': { type: 'string' }, policy: { type: 'string' }, seed: { type: 'string' }, nodes: { type: 'string' }, out: { type: 'string' } },
+  compare: { out: { type: 'string' } }
 } satisfies Record<CommandName, ParseArgsOptionsConfig>
 
 /** Commands that take exactly one selector argument. */
-const TAKES_SELECTOR = new Set<CommandName>(['kill', 'restart', 'pause', 'resume'])
+const TAKES_SELECTOR = new Set<CommandName>(['kill', 'restart', 'pause', 'resume', 'run', 'compare'])
 
 type Values = Record<string, string | boolean | Array<string | boolean> | undefined>
 
@@ -289,6 +343,23 @@ export function parseCli (argv: readonly string[]): ParsedCommand {
   }
 
   switch (command) {
+    case 'run': {
+      if (positionals.length !== 1) throw new UsageError('stampede run: give exactly one scenario file', 'scenario')
+      const run: RunCommand = { command, scenario: positionals[0] as string, stateDir: target.stateDir }
+      if (values.policy !== undefined) {
+        const p = stringValue(values.policy)
+        if (p !== 'legacy' && p !== 'adaptive' && p !== 'both') throw new UsageError(`--policy must be legacy, adaptive or both, got '${p}'`, '--policy')
+        run.policy = p
+      }
+      if (values.seed !== undefined) run.seed = parseInteger(stringValue(values.seed), '--seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
+      if (values.nodes !== undefined) run.nodes = parseInteger(stringValue(values.nodes), '--nodes', MIN_NODES, MAX_NODES)
+      if (values.out !== undefined) run.out = nonEmpty(stringValue(values.out), '--out')
+      return run
+    }
+    case 'compare': {
+      if (positionals.length < 2) throw new UsageError('stampede compare: give two or more run directories', 'runs')
+      return { command, runs: positionals, ...(values.out !== undefined ? { out: nonEmpty(stringValue(values.out), '--out') } : {}) }
+    }
     case 'up': {
       const up: UpCommand = { command, detach: values.detach === true, stateDir: target.stateDir }
       if (values.nodes !== undefined) up.nodes = parseInteger(stringValue(values.nodes), '--nodes', MIN_NODES, MAX_NODES)

@@ -1,7 +1,10 @@
 import { spawn } from 'node:child_process'
 import { openSync, closeSync, readFileSync } from 'node:fs'
 import { readFile, rm } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { writeComparison, writeReport } from '@stampede/report'
+import { runScenario } from '../runner.js'
+import { loadScenario } from '../scenario.js'
 import { fileURLToPath } from 'node:url'
 import { applyOverrides, defaultConfig, loadConfig } from '../config.js'
 import { formatProgress, formatStatusTable } from '../format.js'
@@ -11,7 +14,9 @@ import { parseCli, HELP } from './args.js'
 import type { TestnetConfig } from '../config.js'
 import type { SupervisorInfo } from '../supervisor.js'
 import type { TestnetStatus } from '../testnet.js'
-import type { DownCommand, ParsedCommand, StatusCommand, UpCommand } from './args.js'
+import type { CompareCommand, DownCommand, ParsedCommand, RunCommand, StatusCommand, UpCommand } from './args.js'
+import type { RunResult } from '../runner.js'
+import type { RunSummary } from '../summary.js'
 
 /** Messages a detached supervisor sends to the `up` that started it. */
 type SupervisorMessage =
@@ -317,6 +322,88 @@ async function down (cmd: DownCommand): Promise<number> {
   return 0
 }
 
+function summaryTable (results: RunResult[]): string {
+  const rows: Array<[string, (s: RunSummary) => string]> = [
+    ['logged in before the trigger', s => pct(s.preTriggerLoggedInShare)],
+    ['lowest logged-in share after it', s => pct(s.minLoggedInShare)],
+    ['seconds below 50 % after the last restart', s => num(s.belowHalfSeconds)],
+    ['recovery to 50 % / 90 % / 95 % (s after last restart)', s => `${num(s.recovery50Seconds)} / ${num(s.recovery90Seconds)} / ${num(s.recovery95Seconds)}`],
+    ['log-in attempts per successful log-in', s => num(s.attemptsPerLogin)],
+    ['login server peak vs steady state', s => s.loginServerPeakRatio == null ? '-' : `${s.loginServerPeakRatio}x`],
+    ['demotions (by overload)', s => `${s.demotions} (${s.overloadDemotions})`],
+    ['promotions', s => String(s.promotions)],
+    ['messages per node per second', s => num(s.messagesPerNodePerSecond)],
+    ['peak host CPU', s => pct(s.peakHostCpu)],
+    ['assertions', s => `${s.assertions.filter(a => a.passed).length}/${s.assertions.length} passed`]
+  ]
+  const head = ['', ...results.map(r => r.summary.policy)]
+  const body = rows.map(([label, f]) => [label, ...results.map(r => f(r.summary))])
+  const widths = head.map((_, i) => Math.max(...[head, ...body].map(r => (r[i] ?? '').length)))
+  const line = (r: string[]): string => r.map((c, i) => i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)).join('  ')
+  return [line(head), ...body.map(line)].join('\n')
+}
+
+function pct (x: number | null): string {
+  return x == null ? '-' : `${(x * 100).toFixed(1)} %`
+}
+
+function num (x: number | null): string {
+  return x == null ? 'never' : String(x)
+}
+
+async function run (cmd: RunCommand): Promise<number> {
+  const scenario = await loadScenario(cmd.scenario)
+  const policies: Array<'legacy' | 'adaptive'> = cmd.policy == null ? scenario.policies : cmd.policy === 'both' ? ['legacy', 'adaptive'] : [cmd.policy]
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')
+  const base = cmd.out ?? join('runs', `${scenario.name}-${stamp}`)
+  const controller = new AbortController()
+  const onSignal = (): void => {
+    if (controller.signal.aborted) return
+    process.stderr.write('\ninterrupted: stopping the run, keeping what was recorded…\n')
+    controller.abort()
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const results: RunResult[] = []
+  try {
+    for (const policy of policies) {
+      if (controller.signal.aborted) break
+      const outDir = policies.length === 1 && cmd.out != null ? cmd.out : join(base, policy)
+      const result = await runScenario({
+        scenario,
+        policy,
+        seed: cmd.seed,
+        nodes: cmd.nodes,
+        outDir,
+        stateDir: cmd.stateDir,
+        signal: controller.signal,
+        onProgress: (line) => { process.stderr.write(line + '\n') },
+        report: writeReport
+      })
+      results.push(result)
+      process.stderr.write(`[${policy}] ${result.summary.assertionsPassed ? 'assertions passed' : 'ASSERTIONS FAILED'}; report: ${result.reportPath ?? '(none)'}\n`)
+      for (const a of result.summary.assertions) process.stderr.write(`  ${a.passed ? 'ok  ' : 'FAIL'} ${a.name}: ${a.detail}\n`)
+    }
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
+  if (results.length > 1) {
+    const out = cmd.out ?? base
+    const page = await writeComparison(results.map(r => r.dir), out)
+    process.stderr.write(`comparison: ${page}\n`)
+  }
+  if (results.length > 0) process.stdout.write(summaryTable(results) + '\n')
+  return results.length === policies.length && results.every(r => r.summary.assertionsPassed) ? 0 : 1
+}
+
+async function compare (cmd: CompareCommand): Promise<number> {
+  const out = cmd.out ?? dirname(resolve(cmd.runs[0] as string))
+  const page = await writeComparison(cmd.runs, out)
+  process.stdout.write(page + '\n')
+  return 0
+}
+
 export async function main (argv: string[]): Promise<number> {
   if (argv[0] === '__supervise') {
     const cmd = parseCli(['up', ...argv.slice(1)])
@@ -337,6 +424,10 @@ export async function main (argv: string[]): Promise<number> {
       return status(cmd)
     case 'down':
       return down(cmd)
+    case 'run':
+      return run(cmd)
+    case 'compare':
+      return compare(cmd)
     case 'kill':
     case 'restart':
     case 'pause':

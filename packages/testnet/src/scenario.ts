@@ -1,0 +1,142 @@
+import { readFile } from 'node:fs/promises'
+import { z } from 'zod'
+import { parseYaml, testnetConfigSchema } from './config.js'
+import { parseDuration } from './duration.js'
+import { ConfigError } from './errors.js'
+import type { TestnetConfig } from './config.js'
+
+/** A duration in a scenario: `30s`, `2m`, `500ms`, or a number of milliseconds. */
+const duration = z.union([z.number().int().min(0), z.string()]).transform((v, ctx) => {
+  if (typeof v === 'number') return v
+  try {
+    return parseDuration(v, 'duration')
+  } catch (err: unknown) {
+    ctx.issues.push({ code: 'custom', input: v, message: (err as Error).message.replace(/^duration: /, '') })
+    return z.NEVER
+  }
+})
+
+const share = z.number().gt(0).lte(1)
+
+const waitStep = z.strictObject({
+  wait: z.strictObject({
+    /** logged-in share of online peers to reach */
+    loggedInShare: share.default(0.95),
+    /** how long it must hold */
+    stable: duration.default(5_000),
+    timeout: duration.default(120_000)
+  })
+})
+const observeStep = z.strictObject({ observe: duration })
+const killStep = z.strictObject({
+  kill: z.strictObject({
+    share: share.optional(),
+    count: z.int().min(1).optional(),
+    /** share of the victims drawn from the supernodes first (0: no bias) */
+    supernodeBias: z.number().min(0).max(1).default(0),
+    signal: z.enum(['KILL', 'TERM']).default('KILL'),
+    /** marks this kill as the run's trigger (the first kill is, unless another says so) */
+    trigger: z.boolean().optional()
+  }).refine(k => (k.share == null) !== (k.count == null), 'give exactly one of share or count')
+})
+const restartStep = z.strictObject({
+  restart: z.strictObject({
+    /** `killed`: the victims of every kill so far that are still down */
+    nodes: z.literal('killed').default('killed'),
+    spread: duration.default(0)
+  })
+})
+const injectStep = z.strictObject({
+  inject: z.strictObject({
+    /** operator supernodes started already authorised and serving */
+    supernodes: z.int().min(0).max(100).default(0),
+    capacity: z.int().min(1).max(100_000).default(50),
+    attachesPerSecond: z.number().gt(0).max(100_000).default(50),
+    /** the login server's new log-in rate */
+    loginsPerSecond: z.number().gt(0).max(1_000_000).optional()
+  })
+})
+const joinStep = z.strictObject({
+  join: z.strictObject({
+    /** new peers (more offered load), with the first profile of the testnet unless named */
+    count: z.int().min(1).max(2_000),
+    profile: z.string().optional(),
+    spread: duration.default(0)
+  })
+})
+
+const stepSchema = z.union([waitStep, observeStep, killStep, restartStep, injectStep, joinStep])
+
+export const SUMMARY_METRICS = [
+  'minLoggedInShare', 'preTriggerLoggedInShare', 'recovery50Seconds', 'recovery90Seconds', 'recovery95Seconds',
+  'belowHalfSeconds', 'attemptsPerLogin', 'loginServerPeakRatio', 'overloadDemotions', 'demotions', 'promotions',
+  'messagesPerNodePerSecond', 'finalLoggedInShare', 'peakHostCpu'
+] as const
+export type SummaryMetric = typeof SUMMARY_METRICS[number]
+
+const assertionSchema = z.strictObject({
+  metric: z.enum(SUMMARY_METRICS),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  /** only for runs of this policy */
+  policy: z.enum(['legacy', 'adaptive']).optional(),
+  /** a missing value (null: never recovered) passes instead of failing */
+  nullPasses: z.boolean().default(false)
+}).refine(a => a.min != null || a.max != null, 'give min or max')
+
+const scenarioSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/),
+  description: z.string().default(''),
+  testnet: testnetConfigSchema,
+  /** policies `stampede run` runs when no --policy is given, one run each */
+  policies: z.array(z.enum(['legacy', 'adaptive'])).min(1).default(['adaptive']),
+  sampleInterval: duration.default(1_000),
+  steps: z.array(stepSchema).min(1),
+  assertions: z.array(assertionSchema).default([])
+})
+
+export type Step = z.output<typeof stepSchema>
+export type Assertion = z.output<typeof assertionSchema>
+
+export interface Scenario {
+  name: string
+  description: string
+  testnet: TestnetConfig
+  policies: Array<'legacy' | 'adaptive'>
+  sampleIntervalMs: number
+  steps: Step[]
+  assertions: Assertion[]
+  /** where it was read from */
+  file?: string
+}
+
+/** Parse a scenario; every problem is a ConfigError naming file, line and field. */
+export function parseScenario (text: string, file?: string): Scenario {
+  const s = parseYaml(scenarioSchema as unknown as z.ZodType<z.output<typeof scenarioSchema>>, text, file)
+  return {
+    name: s.name,
+    description: s.description,
+    testnet: s.testnet,
+    policies: s.policies,
+    sampleIntervalMs: Math.max(100, s.sampleInterval),
+    steps: s.steps,
+    assertions: s.assertions,
+    ...(file != null ? { file } : {})
+  }
+}
+
+export async function loadScenario (file: string): Promise<Scenario> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err: unknown) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ConfigError('', `cannot read scenario: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`, { file })
+  }
+  return parseScenario(text, file)
+}
+
+/** A step's kind, for labels. */
+export function stepKind (step: Step): string {
+  return Object.keys(step)[0] ?? 'step'
+}
