@@ -26,7 +26,11 @@ export interface LegacySwitches {
   silentRefusals: boolean
   /** an overloaded supernode drops its role instead of shedding load */
   roleDropping: boolean
-  /** clients retry at once: no backoff, no jitter, no budget, retry-after ignored */
+  /**
+   * clients retry in lock-step: plain exponential backoff with no jitter, no attempts cap
+   * and no budget, and a server's retry-after is ignored (those who failed together
+   * retry together)
+   */
   immediateRetries: boolean
   /** dead supernodes are never forgotten and the host cache is tried before fresh referrals */
   staleHostCache: boolean
@@ -70,6 +74,11 @@ export interface AllocationPolicy {
   /** client: how it retries log-ins and attaches */
   readonly retry: RetrySettings
   readonly hostCache: HostCachePolicy
+  /**
+   * login server: how long a log-in that finds no supernode with a free slot may wait for
+   * one (a promotion under way) before it is refused; 0 refuses at once
+   */
+  readonly referralWaitMs: number
 }
 
 /** A policy as it travels in a config file: JSON, no functions. */
@@ -88,12 +97,13 @@ export interface PolicyDescription {
   attachAdmission?: Partial<AdmissionSettings>
   overload?: Partial<OverloadSettings>
   retry?: Partial<RetrySettings>
+  referralWaitMs?: number
 }
 
 export const DEFAULT_LOGIN_RATE = 20
 export const DEFAULT_ATTACH_RATE = 10
 export const DEFAULT_SLOW_PROMOTION_UPTIME_MS = 600_000
-export const DEFAULT_PROMOTION_WINDOW_MS = 30_000
+export const DEFAULT_PROMOTION_WINDOW_MS = 5_000
 
 /**
  * Wrap a promotion policy so that the whole network promotes at most `max` peers per
@@ -126,7 +136,9 @@ export function emergencyPromotion (normal: PromotionPolicy, emergency: Promotio
   return {
     name: `${normal.name}+emergency`,
     decide (input) {
-      if (Number.isFinite(input.unserved) && input.unserved > 0) {
+      // short of supply: peers turned away, or no free slot left among the supernodes
+      const spare = input.supernodes.reduce((a, s) => a + (Number.isFinite(s.capacity) && Number.isFinite(s.load) ? Math.max(0, s.capacity - s.load) : 0), 0)
+      if ((Number.isFinite(input.unserved) && input.unserved > 0) || spare === 0) {
         const urgent = emergency.decide(input)
         if (urgent.promote.length > 0) return urgent
       }
@@ -193,11 +205,11 @@ export function createPolicy (desc: PolicyDescription, clock: Clock): Allocation
     return s
   }
   const retry: RetrySettings = switches.immediateRetries
-    ? { backoff: 'none', baseMs: 100, maxMs: 100, maxAttempts: null, cooldownMs: 0, budget: null, honorRetryAfter: false, ...desc.retry }
+    ? { backoff: 'exponential', baseMs: 500, maxMs: 8_000, maxAttempts: null, cooldownMs: 0, budget: null, honorRetryAfter: false, ...desc.retry }
     : { backoff: 'full-jitter', baseMs: 250, maxMs: 8_000, maxAttempts: 3, cooldownMs: 4_000, budget: { maxTokens: 10, ratio: 0.1 }, honorRetryAfter: true, ...desc.retry }
   if (switches.immediateRetries) {
     retry.maxMs = Math.max(retry.maxMs, retry.baseMs)
-    retry.backoff = 'none'
+    if (retry.backoff === 'full-jitter' || retry.backoff === 'decorrelated-jitter') retry.backoff = 'exponential'
     retry.budget = null
     retry.honorRetryAfter = false
   }
@@ -226,6 +238,7 @@ export function createPolicy (desc: PolicyDescription, clock: Clock): Allocation
     retry,
     hostCache: switches.staleHostCache
       ? { order: 'cache-first', forgetAfterFailures: null }
-      : { order: 'fresh-first', forgetAfterFailures: 3 }
+      : { order: 'fresh-first', forgetAfterFailures: 3 },
+    referralWaitMs: desc.referralWaitMs ?? (switches.unboundedQueues ? 0 : 1_500)
   }
 }

@@ -19,8 +19,10 @@ function candidates (n: number, uptimeMs: number, prefix = 'c'): PromotionCandid
 }
 
 /** no supernode at all and 20 peers logged in: the threshold policy wants 4 */
+/** A network short of supernodes, whose one supernode still has a free slot. */
 function shortage (nowMs: number, overrides: Partial<PromotionInput> = {}): PromotionInput {
-  return { nowMs, supernodes: [], candidates: [], loggedIn: 20, unserved: 0, ...overrides }
+  const spareSupernode = { id: 'sn-spare', load: 1, capacity: 2, promotedAtMs: 0, lastReportMs: nowMs }
+  return { nowMs, supernodes: [spareSupernode], candidates: [], loggedIn: 20, unserved: 0, ...overrides }
 }
 
 function assertField (fn: () => unknown, field: string): void {
@@ -121,24 +123,29 @@ describe('createPolicy', () => {
       assert.ok(legacy.overload.refusalsToDrop >= 1 && legacy.overload.windowMs >= 1)
     })
 
-    it('retries immediately: no backoff, no budget, no cooldown, retry-after ignored', () => {
-      assert.equal(legacy.retry.backoff, 'none')
+    it('retries in lock-step: plain exponential, no jitter, no budget, no cooldown, retry-after ignored', () => {
+      assert.equal(legacy.retry.backoff, 'exponential')
       assert.equal(legacy.retry.budget, null)
       assert.equal(legacy.retry.maxAttempts, null)
       assert.equal(legacy.retry.honorRetryAfter, false)
-      const state = retryState(legacy.retry, seededRandom(1))
-      const waits = Array.from({ length: 1_000 }, () => state.failure(30_000))
-      assert.ok(waits.every(w => w === legacy.retry.baseMs))
-      assert.ok(legacy.retry.baseMs <= 100)
-      assert.equal(state.tokens, Number.POSITIVE_INFINITY)
+      // two clients that failed together wait exactly as long as each other, every time
+      const a = retryState(legacy.retry, seededRandom(1))
+      const b = retryState(legacy.retry, seededRandom(2))
+      const waitsA = Array.from({ length: 50 }, () => a.failure(30_000))
+      const waitsB = Array.from({ length: 50 }, () => b.failure(30_000))
+      assert.deepEqual(waitsA, waitsB)
+      assert.equal(waitsA[0], legacy.retry.baseMs)
+      assert.ok(waitsA.every(w => w <= legacy.retry.maxMs && w < 30_000))
+      assert.equal(waitsA[49], legacy.retry.maxMs)
+      assert.equal(a.tokens, Number.POSITIVE_INFINITY)
     })
 
-    it('keeps retrying immediately even when the description asks for backoff', () => {
+    it('keeps retrying in lock-step even when the description asks for jitter or a budget', () => {
       const p = createPolicy({
         family: 'legacy',
         retry: { backoff: 'full-jitter', budget: { maxTokens: 10, ratio: 0.1 }, honorRetryAfter: true }
       }, clock)
-      assert.equal(p.retry.backoff, 'none')
+      assert.equal(p.retry.backoff, 'exponential')
       assert.equal(p.retry.budget, null)
       assert.equal(p.retry.honorRetryAfter, false)
     })
@@ -263,7 +270,7 @@ describe('createPolicy', () => {
 
     it('needs only the normal uptime, not the slow one', () => {
       const p = createPolicy({ family: 'adaptive' }, manualClock())
-      assert.equal(p.promotion.decide(shortage(0, { candidates: candidates(4, 20_000) })).promote.length, 4)
+      assert.equal(p.promotion.decide(shortage(0, { loggedIn: 100, candidates: candidates(4, 20_000) })).promote.length, 4)
     })
 
     it('promotes freshly rebooted peers in an emergency, and only then', () => {
@@ -411,6 +418,14 @@ describe('emergencyPromotion', () => {
 
   it('is named after the normal policy', () => {
     assert.equal(policy.name, 'threshold+emergency')
+  })
+
+  it('promotes zero-uptime eligible candidates when no supernode has a free slot', () => {
+    const policy = createPolicy({ family: 'adaptive' }, manualClock()).promotion
+    const young = candidates(10, 0)
+    const full = [{ id: 'sn-full', load: 2, capacity: 2, promotedAtMs: 0, lastReportMs: 0 }]
+    assert.equal(policy.decide(shortage(0, { loggedIn: 100, unserved: 0, candidates: young, supernodes: full })).promote.length, 8)
+    assert.equal(policy.decide(shortage(0, { loggedIn: 100, unserved: 0, candidates: young, supernodes: [] })).promote.length, 8)
   })
 
   it('promotes zero-uptime eligible candidates only while peers are unserved', () => {

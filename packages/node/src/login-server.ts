@@ -250,7 +250,16 @@ class DefaultLoginServer implements LoginServer, Startable {
         promote = true
       }
     }
-    const referrals = promote ? [] : this.pickReferrals(id)
+    let referrals = promote ? [] : this.pickReferrals(id)
+    if (!promote && referrals.length === 0 && this.allocation.referralWaitMs > 0) {
+      // no free slot now: wait (bounded) for a promotion under way to register
+      const until = this.ctx.clock.now() + Math.min(this.allocation.referralWaitMs, this.opts.requestTimeoutMs / 2)
+      while (referrals.length === 0 && this.ctx.clock.now() < until && !this.stopSignal.aborted) {
+        await sleepFor(100, undefined, { signal: this.stopSignal }).catch(() => {})
+        this.expire(this.ctx.clock.now())
+        referrals = this.pickReferrals(id)
+      }
+    }
     let response: Partial<LoginResponse>
     let result: string
     if (promote) {

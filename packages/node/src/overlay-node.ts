@@ -94,6 +94,11 @@ export interface OverlayNodeInit {
    * starts as a supernode without logging in (the operator's "mega-supernodes" lever)
    */
   operatorToken?: string
+  /**
+   * uptime this peer had before this process started: a testnet's first bring-up stands
+   * for a network that has been running for hours, while a restarted peer starts at 0
+   */
+  priorUptimeMs?: number
   hostCache?: { maxEntries?: number }
   /** HTTP control endpoint on loopback; none when omitted */
   control?: { host?: string, port?: number, token: string }
@@ -466,7 +471,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
       onSaveError: (err) => { ctx.events.write({ type: 'host-cache-save-failed', error: err.message }) }
     })
     await hostCache.load()
-    const startedAtMs = clock.now()
+    const startedAtMs = clock.now() - Math.max(0, init.priorUptimeMs ?? 0)
     services = {
       identify: identify(),
       // tells connected peers when promotion adds the DHT protocol, so they route to us

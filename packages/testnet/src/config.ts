@@ -50,6 +50,10 @@ export interface TimingConfig {
   retryBaseMs: number
   retryMaxMs: number
   startupTimeoutMs: number
+  /** the first bring-up spawns peers spread over this long (a network that grew) */
+  startSpreadMs: number
+  /** uptime the first peers count as already having (a network running for hours) */
+  priorUptimeMs: number
 }
 
 export interface HostCacheConfig {
@@ -125,7 +129,9 @@ export const DEFAULT_TIMING: TimingConfig = {
   requestTimeoutMs: 5000,
   retryBaseMs: 250,
   retryMaxMs: 5000,
-  startupTimeoutMs: 60_000
+  startupTimeoutMs: 60_000,
+  startSpreadMs: 0,
+  priorUptimeMs: 0
 }
 
 export const DEFAULT_HOST_CACHE: HostCacheConfig = {
@@ -217,7 +223,9 @@ const timingSchema = z.strictObject({
   requestTimeoutMs: durationMs(1).default(DEFAULT_TIMING.requestTimeoutMs),
   retryBaseMs: durationMs(1).default(DEFAULT_TIMING.retryBaseMs),
   retryMaxMs: durationMs(1).default(DEFAULT_TIMING.retryMaxMs),
-  startupTimeoutMs: durationMs(1).default(DEFAULT_TIMING.startupTimeoutMs)
+  startupTimeoutMs: durationMs(1).default(DEFAULT_TIMING.startupTimeoutMs),
+  startSpreadMs: durationMs(0).default(DEFAULT_TIMING.startSpreadMs),
+  priorUptimeMs: durationMs(0, 365 * MAX_DURATION_MS).default(DEFAULT_TIMING.priorUptimeMs)
 }).check(ctx => {
   if (ctx.issues.length > 0) return
   const t = ctx.value

@@ -65,7 +65,7 @@ export class NodeProcess {
   get name (): string { return this.spec.name }
 
   /** Spawn the node and wait until it reports ready (or fails). */
-  async start (launcher: NodeLauncher): Promise<void> {
+  async start (launcher: NodeLauncher, env: NodeJS.ProcessEnv = {}): Promise<void> {
     if (this.alive) return
     const out = openSync(this.spec.stdoutPath, 'a')
     const err = openSync(this.spec.stderrPath, 'a')
@@ -73,7 +73,7 @@ export class NodeProcess {
     try {
       child = spawn(process.execPath, [...launcher.execArgv, launcher.entry, '--config', this.spec.configPath], {
         stdio: ['ignore', out, err, 'ipc'],
-        env: launcher.env,
+        env: { ...launcher.env, ...env },
         serialization: 'json'
       })
     } finally {

@@ -240,9 +240,15 @@ export class Testnet {
     testnet.peerBase = { loginServer: loginAddress, policy: config.policy, hostCache: { maxEntries: config.hostCache.maxEntries } }
     await writeFile(join(dir, 'testnet.json'), JSON.stringify({ name: config.name, createdAt: new Date().toISOString(), loginServer: loginAddress, config }, null, 2))
     let started = 0
+    const spread = config.timing.startSpreadMs
+    const firstStart = config.timing.priorUptimeMs > 0 ? { STAMPEDE_PRIOR_UPTIME_MS: String(config.timing.priorUptimeMs) } : {}
+    const begun = Date.now()
     try {
-      await mapLimit(peers, testnet.spawnConcurrency, async (proc) => {
-        await proc.start(testnet.launcher)
+      await mapLimit(peers, testnet.spawnConcurrency, async (proc, i) => {
+        const at = peers.length > 1 ? (spread * i) / (peers.length - 1) : 0
+        const wait = begun + at - Date.now()
+        if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+        await proc.start(testnet.launcher, firstStart)
         onSpawned?.(++started, peers.length)
       })
     } catch (err: unknown) {

@@ -31,6 +31,7 @@ Options:
 
 Environment:
   STAMPEDE_CONTROL_TOKEN   bearer token of the control endpoint (16+ characters)
+  STAMPEDE_PRIOR_UPTIME_MS uptime the peer had before this start (a long-running network)
   DEBUG=stampede:*         debug logs to stderr
 
 Example:
@@ -105,6 +106,12 @@ async function readInit (): Promise<OverlayNodeInit> {
     const token = process.env.STAMPEDE_CONTROL_TOKEN
     if (token == null) throw new UsageError('the config asks for a control endpoint: set STAMPEDE_CONTROL_TOKEN')
     init.control = { ...init.control, token }
+  }
+  const prior = process.env.STAMPEDE_PRIOR_UPTIME_MS
+  if (prior != null && prior !== '') {
+    const ms = Number(prior)
+    if (!Number.isFinite(ms) || ms < 0) throw new UsageError(`STAMPEDE_PRIOR_UPTIME_MS must be a number of milliseconds, got ${prior}`)
+    init.priorUptimeMs = ms
   }
   if (init.role == null) throw new UsageError('--role (or "role" in --config) is required')
   if (init.name == null) throw new UsageError('--name (or "name" in --config) is required')
