@@ -10,9 +10,9 @@ import {
   DEFAULT_PROMOTION_GRACE_MS, DEFAULT_REFERRALS, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_TOKEN_TTL_MS, DEFAULT_UNSERVED_WINDOW_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
-import { addrsFromWire, bytes, deadline, framed, infoToWire, peerIdFromBytes, resetReason } from './framing.js'
+import { addrsFromWire, bytes, deadline, framed, infoToWire, peerIdFromBytes } from './framing.js'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { defaultContext } from './shared.js'
+import { defaultContext, resetStream } from './shared.js'
 import { issueToken, verifyToken } from './token.js'
 import type { FramedStream } from './framing.js'
 import type { OverlayContext } from './shared.js'
@@ -181,11 +181,7 @@ class DefaultLoginServer implements LoginServer, Startable {
   }
 
   private reject (stream: Stream, protocol: string, err: unknown): void {
-    const reason = resetReason(err)
-    this.ctx.metrics.streamResets.inc({ protocol, reason })
-    if ((err as Error)?.name === 'InvalidMessageError') this.ctx.metrics.rejectedInput.inc({ field: (err as { field?: string }).field ?? 'unknown' })
-    this.log('reset %s stream: %s', protocol, reason)
-    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    resetStream(this.ctx, this.log, stream, protocol, err)
   }
 
   private async respond (f: FramedStream, bytes: Uint8Array, signal: AbortSignal): Promise<void> {

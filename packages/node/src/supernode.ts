@@ -17,7 +17,7 @@ import { ProtocolViolationError } from './errors.js'
 import {
   addrsFromWire, addrsToWire, bytes, deadline, framed, infoFromWire, infoToWire, peerIdFromBytes, resetReason, toDialable
 } from './framing.js'
-import { defaultContext } from './shared.js'
+import { defaultContext, resetStream } from './shared.js'
 import { verifyToken } from './token.js'
 import type { FramedStream } from './framing.js'
 import type { OverlayContext } from './shared.js'
@@ -264,11 +264,7 @@ class DefaultSupernode implements Supernode, Startable {
   }
 
   private reject (stream: Stream, protocol: string, err: unknown): void {
-    const reason = resetReason(err)
-    this.ctx.metrics.streamResets.inc({ protocol, reason })
-    if ((err as Error)?.name === 'InvalidMessageError') this.ctx.metrics.rejectedInput.inc({ field: (err as { field?: string }).field ?? 'unknown' })
-    this.log('reset %s stream: %s', protocol, reason)
-    stream.abort(err instanceof Error ? err : new Error(String(err)))
+    resetStream(this.ctx, this.log, stream, protocol, err)
   }
 
   private async send (f: FramedStream, frame: Partial<SupernodeFrame>, signal: AbortSignal): Promise<void> {
