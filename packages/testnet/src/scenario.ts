@@ -65,7 +65,18 @@ const joinStep = z.strictObject({
   })
 })
 
-const stepSchema = z.union([waitStep, observeStep, killStep, restartStep, injectStep, joinStep])
+const STEP_KINDS = ['wait', 'observe', 'kill', 'restart', 'inject', 'join']
+
+/** Say which step kinds exist when a step names none of them (rather than "Invalid input"). */
+const knownStep = z.unknown().check(ctx => {
+  const v = ctx.value
+  const keys = v != null && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : []
+  if (keys.length !== 1 || !STEP_KINDS.includes(keys[0] as string)) {
+    ctx.issues.push({ code: 'custom', input: v, message: `a step is one of ${STEP_KINDS.join(', ')}; got ${keys.length === 0 ? JSON.stringify(v) : keys.join(', ')}` })
+  }
+})
+
+const stepSchema = knownStep.pipe(z.union([waitStep, observeStep, killStep, restartStep, injectStep, joinStep]))
 
 export const SUMMARY_METRICS = [
   'minLoggedInShare', 'preTriggerLoggedInShare', 'recovery50Seconds', 'recovery90Seconds', 'recovery95Seconds',
