@@ -76,7 +76,19 @@ const knownStep = z.unknown().check(ctx => {
   }
 })
 
-const stepSchema = knownStep.pipe(z.union([waitStep, observeStep, killStep, restartStep, injectStep, joinStep]))
+const STEP_SCHEMAS = { wait: waitStep, observe: observeStep, kill: killStep, restart: restartStep, inject: injectStep, join: joinStep }
+type StepOutput = { [K in keyof typeof STEP_SCHEMAS]: z.output<typeof STEP_SCHEMAS[K]> }[keyof typeof STEP_SCHEMAS]
+
+/**
+ * Parse a step with the schema of its kind (a plain union reports a wrong type inside a step
+ * as "Invalid input" on the whole step), so a problem names its own field.
+ */
+const stepSchema = knownStep.transform((v, ctx): StepOutput => {
+  const result = STEP_SCHEMAS[Object.keys(v as object)[0] as keyof typeof STEP_SCHEMAS].safeParse(v)
+  if (result.success) return result.data
+  for (const issue of result.error.issues) ctx.issues.push({ ...issue, input: undefined })
+  return z.NEVER
+})
 
 export const SUMMARY_METRICS = [
   'minLoggedInShare', 'preTriggerLoggedInShare', 'recovery50Seconds', 'recovery90Seconds', 'recovery95Seconds',

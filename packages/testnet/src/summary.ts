@@ -130,13 +130,13 @@ export function summarize (samples: readonly Sample[], markers: Markers, run: { 
     const window = untilInject.filter(s => s.t >= restartEnd)
     const firstAbove = window.find(s => s.loggedInShare >= 0.5)
     const last = window[window.length - 1]
-    belowHalf = firstAbove != null ? firstAbove.t - restartEnd : last != null ? last.t - restartEnd : 0
+    belowHalf = firstAbove != null ? firstAbove.t - restartEnd : last != null ? (markers.inject ?? last.t) - restartEnd : 0
   }
   const attempts = untilInject.reduce((a, s) => a + s.loginAttempts, 0)
   const successes = untilInject.reduce((a, s) => a + s.loginSuccesses, 0)
   const steady = mean(before.map(s => s.loginServerRequests))
   let peak: number | null = null
-  for (let i = 0; i < after.length; i++) {
+  for (let i = Math.max(0, Math.min(4, after.length - 1)); i < after.length; i++) {
     const w = after.slice(Math.max(0, i - 4), i + 1).map(s => s.loginServerRequests)
     const m = mean(w)
     if (m != null && (peak == null || m > peak)) peak = m
@@ -157,7 +157,7 @@ export function summarize (samples: readonly Sample[], markers: Markers, run: { 
     loginServerPeakRatio: steady != null && steady > 0 && peak != null ? round(peak / steady, 2) : null,
     loginServerSteadyRequestsPerSecond: round(steady, 2),
     loginServerPeakRequestsPerSecond: round(peak, 2),
-    overloadDemotions: first != null && last != null ? last.overloadDemotions - first.overloadDemotions : 0,
+    overloadDemotions: last != null ? last.overloadDemotions - (before[before.length - 1]?.overloadDemotions ?? first?.overloadDemotions ?? 0) : 0,
     demotions: last?.demotions ?? 0,
     promotions: last?.promotions ?? 0,
     messagesPerNodePerSecond: round(mean(after.map(s => s.messagesPerNodePerSecond)), 2),
