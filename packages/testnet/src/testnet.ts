@@ -85,17 +85,26 @@ export interface TestnetOptions {
   onUnexpectedExit?(name: string, code: number | null, signal: string | null): void
 }
 
-/** Run `fn` over `items` with at most `limit` in flight. */
+/**
+ * Run `fn` over `items` with at most `limit` in flight. After the first failure no new
+ * item is started; the call rejects once the ones in flight have settled.
+ */
 export async function mapLimit<T, R> (items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length)
   let next = 0
+  let failure: { error: unknown } | undefined
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && failure == null) {
       const i = next++
-      out[i] = await fn(items[i] as T, i)
+      try {
+        out[i] = await fn(items[i] as T, i)
+      } catch (error: unknown) {
+        failure ??= { error }
+      }
     }
   })
   await Promise.all(workers)
+  if (failure != null) throw failure.error
   return out
 }
 
@@ -248,6 +257,7 @@ export class Testnet {
         const at = peers.length > 1 ? (spread * i) / (peers.length - 1) : 0
         const wait = begun + at - Date.now()
         if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+        if (testnet.stopping) return
         await proc.start(testnet.launcher, firstStart)
         onSpawned?.(++started, peers.length)
       })
