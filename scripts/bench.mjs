@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { existsSync, readdirSync, rmSync } from 'node:fs'
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
@@ -26,6 +26,8 @@ import { mb, median, pct, percentile, range, secs, sum } from './bench/stats.mjs
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DOC = join(ROOT, 'docs', 'benchmarks.md')
+/** Everything in docs/benchmarks.md from this line on is kept when the page is rewritten. */
+const KEEP_MARKER = '<!-- kept by npm run bench: measured by other commands -->'
 const BENCHMARKS = ['process', 'startup', 'bringup']
 /** The issue's goal for a 100-node bring-up on a 2-core machine. */
 const BRINGUP_GOAL_MS = 30_000
@@ -717,7 +719,10 @@ async function main () {
 
   if (writeDocs) {
     const goal = results.find(r => r.goal != null)?.goal
-    await writeFile(DOC, renderMarkdown({ rows, notes, machine, date, command: commandLine(), totalMs, quick: opts.quick, only: values.only, goal }))
+    // sections written by other measurements (the headline scenario) are kept as they are
+    const previous = await readFile(DOC, 'utf8').catch(() => '')
+    const kept = previous.includes(KEEP_MARKER) ? previous.slice(previous.indexOf(KEEP_MARKER)) : ''
+    await writeFile(DOC, renderMarkdown({ rows, notes, machine, date, command: commandLine(), totalMs, quick: opts.quick, only: values.only, goal }) + (kept !== '' ? '\n' + kept : ''))
     progress(`wrote ${resolve(DOC)}`)
   } else {
     progress(`docs/benchmarks.md left alone (${full ? '--no-docs' : 'partial or quick run; pass --docs to write it anyway'})`)

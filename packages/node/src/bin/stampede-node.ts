@@ -7,6 +7,7 @@
  * node outlives its testnet. Run by hand, it runs until SIGINT/SIGTERM.
  */
 import { readFile } from 'node:fs/promises'
+import { flushCompileCache } from 'node:module'
 import { parseArgs } from 'node:util'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -153,6 +154,8 @@ async function main (): Promise<void> {
   node = await createOverlayNode({ ...init, onStopRequested: () => { shutdown(0, 'admin stop') } })
   const status = node.status()
   send({ type: 'ready', name: init.name, peerId: status.peerId, addrs: status.addrs, controlPort: node.controlPort, pid: process.pid })
+  // Node writes its compile cache only at exit; write it now so the next node starts warm
+  flushCompileCache()
   if (process.send == null) {
     console.log(JSON.stringify({ ready: true, name: init.name, peerId: status.peerId, addrs: status.addrs, controlPort: node.controlPort }))
   }
