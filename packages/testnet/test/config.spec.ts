@@ -8,32 +8,10 @@ import {
   applyOverrides, assignProfiles, defaultConfig, DEFAULT_PROFILES, isLoopbackAddress, loadConfig, parseConfig
 } from '../src/config.js'
 import { ConfigError } from '../src/errors.js'
+import { seeded, configError } from './helpers.js'
 
 /** Repository root: this file runs as packages/testnet/<outDir>/test/config.spec.js. */
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
-
-function seeded (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function configError (fn: () => unknown): ConfigError {
-  try {
-    fn()
-  } catch (err: unknown) {
-    assert.ok(err instanceof Error)
-    assert.equal(err.name, 'ConfigError')
-    assert.ok(err instanceof ConfigError)
-    return err
-  }
-  assert.fail('expected a ConfigError')
-}
 
 describe('parseConfig', () => {
   it('fills every default for an empty document', () => {

@@ -5,6 +5,7 @@ import { describe, it } from 'node:test'
 import { ConfigError } from '../src/errors.js'
 import { loadScenario, parseScenario, stepKind, SUMMARY_METRICS } from '../src/scenario.js'
 import type { Step } from '../src/scenario.js'
+import { configError } from './helpers.js'
 
 /** Repository root: this file runs as packages/testnet/<outDir>/test/scenario.spec.js. */
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
@@ -13,18 +14,6 @@ const HEADLINE = join(REPO_ROOT, 'testnet', 'scenarios', 'patch-tuesday-2007.yam
 /** A scenario with a small testnet; `steps` (and anything after) start on line 5. */
 function scenarioText (...lines: string[]): string {
   return ['name: unit', 'testnet:', '  nodes: 4', 'steps:', ...lines].join('\n')
-}
-
-function configError (fn: () => unknown): ConfigError {
-  try {
-    fn()
-  } catch (err: unknown) {
-    assert.ok(err instanceof Error)
-    assert.equal(err.name, 'ConfigError')
-    assert.ok(err instanceof ConfigError)
-    return err
-  }
-  assert.fail('expected a ConfigError')
 }
 
 function steps (...lines: string[]): Step[] {

@@ -3,17 +3,7 @@ import { describe, it } from 'node:test'
 import { UsageError } from '../src/errors.js'
 import { parseSelector, selectNodes } from '../src/selector.js'
 import type { SelectableNode } from '../src/selector.js'
-
-function seeded (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { seeded } from './helpers.js'
 
 function usageError (fn: () => unknown): UsageError {
   try {
