@@ -203,6 +203,7 @@ class DefaultLoginServer implements LoginServer, Startable {
     this.ctx.metrics.messages.inc({ direction: 'in' })
     const peer = connection.remotePeer
     const id = peer.toString()
+    const arrivedAt = this.ctx.clock.now()
 
     // admission: the policy's queue decides whether, and after how long, this log-in is served
     const ticket = this.admission.reserve()
@@ -249,7 +250,8 @@ class DefaultLoginServer implements LoginServer, Startable {
     let referrals = promote ? [] : this.pickReferrals(id)
     if (!promote && referrals.length === 0 && this.allocation.referralWaitMs > 0) {
       // no free slot now: wait (bounded) for a promotion under way to register
-      const until = this.ctx.clock.now() + Math.min(this.allocation.referralWaitMs, this.opts.requestTimeoutMs / 2)
+      // never past what is left of the client's deadline (the queue wait counts too)
+      const until = Math.min(this.ctx.clock.now() + this.allocation.referralWaitMs, arrivedAt + 0.8 * this.opts.requestTimeoutMs)
       while (referrals.length === 0 && this.ctx.clock.now() < until && !this.stopSignal.aborted) {
         await sleepFor(100, undefined, { signal: this.stopSignal }).catch(() => {})
         this.expire(this.ctx.clock.now())
