@@ -5,6 +5,7 @@ import { z } from 'zod'
 import { SWITCH_NAMES } from '@stampede/allocation'
 import { ConfigError } from './errors.js'
 import type { LegacySwitches, PolicyDescription } from '@stampede/allocation'
+import type { TimingOptions } from '@stampede/node'
 import type { Document } from 'yaml'
 import type { ConfigLocation } from './errors.js'
 
@@ -41,14 +42,9 @@ export interface PromotionConfig {
   minUptimeMs: number
 }
 
-export interface TimingConfig {
-  heartbeatIntervalMs: number
-  heartbeatTimeoutMs: number
-  reportIntervalMs: number
-  supernodeExpiryMs: number
-  requestTimeoutMs: number
-  retryBaseMs: number
-  retryMaxMs: number
+/** The overlay's own timers (every node gets them), and the launcher's. */
+export interface TimingConfig extends TimingOptions {
+  /** `up` gives up if the testnet is not logged in by then */
   startupTimeoutMs: number
   /** the first bring-up spawns peers spread over this long (a network that grew) */
   startSpreadMs: number

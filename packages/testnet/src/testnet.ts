@@ -186,16 +186,8 @@ export class Testnet {
     const ports = await findFreePorts(config.host, config.nodes + 1)
     const ip = config.host.includes(':') ? 'ip6' : 'ip4'
     const listen = (port: number): string => `/${ip}/${config.host}/tcp/${port}`
-    const t = config.timing
-    const timing = {
-      heartbeatIntervalMs: t.heartbeatIntervalMs,
-      heartbeatTimeoutMs: t.heartbeatTimeoutMs,
-      reportIntervalMs: t.reportIntervalMs,
-      supernodeExpiryMs: t.supernodeExpiryMs,
-      requestTimeoutMs: t.requestTimeoutMs,
-      retryBaseMs: t.retryBaseMs,
-      retryMaxMs: t.retryMaxMs
-    }
+    // the nodes get the overlay's timers; the launcher keeps its own
+    const { startupTimeoutMs: _startup, startSpreadMs: _spread, priorUptimeMs: _prior, ...timing } = config.timing
 
     const makeSpec = async (name: string, kind: 'login' | 'peer', settings: Record<string, unknown>, profile: string): Promise<NodeProcess> => {
       const nodeDir = join(nodesDir, name)
