@@ -30,6 +30,6 @@ export { retryState, checkRetry } from './retry.js'
 export type { RetrySettings, RetryState, BackoffKind } from './retry.js'
 export {
   createPolicy, rateLimitedPromotion, emergencyPromotion, SWITCH_NAMES,
-  DEFAULT_LOGIN_RATE, DEFAULT_ATTACH_RATE, DEFAULT_SLOW_PROMOTION_UPTIME_MS, DEFAULT_PROMOTION_WINDOW_MS
+  DEFAULT_LOGIN_RATE, DEFAULT_ATTACH_RATE, DEFAULT_SLOW_PROMOTION_UPTIME_MS, DEFAULT_PROMOTION_WINDOW_MS, REFERRAL_RATE_FACTOR
 } from './policy.js'
 export type { AllocationPolicy, PolicyDescription, LegacySwitches, OverloadSettings, HostCachePolicy } from './policy.js'

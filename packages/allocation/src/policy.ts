@@ -68,6 +68,12 @@ export interface AllocationPolicy {
   readonly referral: ReferralPolicy
   /** login server: log-ins per second, its queue and its refusals */
   readonly loginAdmission: AdmissionSettings
+  /**
+   * login server: a lane of its own for referral requests from peers that are already
+   * logged in (a valid token: no authentication to do), so a peer that lost its supernode
+   * does not queue behind log-ins; null: one queue for everything (legacy)
+   */
+  readonly referralAdmission: AdmissionSettings | null
   /** supernode: attaches per second, its queue and its refusals (client slots come from the profile) */
   readonly attachAdmission: AdmissionSettings
   readonly overload: OverloadSettings
@@ -94,6 +100,7 @@ export interface PolicyDescription {
   /** window of `globalPromotionLimit` */
   promotionWindowMs?: number
   loginAdmission?: Partial<AdmissionSettings>
+  referralAdmission?: Partial<AdmissionSettings>
   attachAdmission?: Partial<AdmissionSettings>
   overload?: Partial<OverloadSettings>
   retry?: Partial<RetrySettings>
@@ -101,6 +108,8 @@ export interface PolicyDescription {
 }
 
 export const DEFAULT_LOGIN_RATE = 20
+/** Referral requests of logged-in peers cost no authentication: their lane serves this many times the log-in rate. */
+export const REFERRAL_RATE_FACTOR = 10
 export const DEFAULT_ATTACH_RATE = 10
 export const DEFAULT_SLOW_PROMOTION_UPTIME_MS = 600_000
 export const DEFAULT_PROMOTION_WINDOW_MS = 5_000
@@ -233,6 +242,9 @@ export function createPolicy (desc: PolicyDescription, clock: Clock): Allocation
     promotion,
     referral: switches.herding ? firstFitReferral() : twoChoicesReferral(),
     loginAdmission: admission('loginAdmission', DEFAULT_LOGIN_RATE, desc.loginAdmission),
+    referralAdmission: switches.unboundedQueues
+      ? null
+      : admission('referralAdmission', REFERRAL_RATE_FACTOR * (desc.loginAdmission?.ratePerSecond ?? DEFAULT_LOGIN_RATE), desc.referralAdmission),
     attachAdmission: admission('attachAdmission', DEFAULT_ATTACH_RATE, desc.attachAdmission),
     overload,
     retry,

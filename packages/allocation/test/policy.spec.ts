@@ -420,6 +420,16 @@ describe('emergencyPromotion', () => {
     assert.equal(policy.name, 'threshold+emergency')
   })
 
+  it('gives referral requests of logged-in peers their own lane only in the adaptive family', () => {
+    const adaptive = createPolicy({ family: 'adaptive', loginAdmission: { ratePerSecond: 3 } }, manualClock())
+    assert.equal(adaptive.referralAdmission?.ratePerSecond, 30)
+    assert.equal(adaptive.referralAdmission?.refusal, 'explicit')
+    assert.notEqual(adaptive.referralAdmission?.maxQueueDelayMs, null)
+    assert.equal(createPolicy({ family: 'legacy' }, manualClock()).referralAdmission, null)
+    const legacyBounded = createPolicy({ family: 'legacy', switches: { unboundedQueues: false } }, manualClock())
+    assert.notEqual(legacyBounded.referralAdmission, null)
+  })
+
   it('promotes zero-uptime eligible candidates when no supernode has a free slot', () => {
     const policy = createPolicy({ family: 'adaptive' }, manualClock()).promotion
     const young = candidates(10, 0)

@@ -89,6 +89,7 @@ class DefaultLoginServer implements LoginServer, Startable {
   private readonly ctx: OverlayContext
   private readonly log: ReturnType<typeof logger>
   private admission: AdmissionScheduler
+  private readonly referralLane: AdmissionScheduler | undefined
   private allocation: AllocationPolicy
   private readonly stopController = new AbortController()
   private readonly policy: PromotionPolicy
@@ -120,6 +121,7 @@ class DefaultLoginServer implements LoginServer, Startable {
     this.policy = init.promotionPolicy ?? this.allocation.promotion
     this.random = init.random ?? seededRandom(Date.now())
     this.admission = admissionScheduler(this.allocation.loginAdmission, this.ctx.clock)
+    this.referralLane = this.allocation.referralAdmission != null ? admissionScheduler(this.allocation.referralAdmission, this.ctx.clock) : undefined
   }
 
   readonly [Symbol.toStringTag] = '@stampede/login-server'
@@ -205,8 +207,15 @@ class DefaultLoginServer implements LoginServer, Startable {
     const id = peer.toString()
     const arrivedAt = this.ctx.clock.now()
 
-    // admission: the policy's queue decides whether, and after how long, this log-in is served
-    const ticket = this.admission.reserve()
+    // admission: the policy's queue decides whether, and after how long, this log-in is
+    // served; a peer already holding a valid token only wants referrals, which the adaptive
+    // policy serves in a lane of its own
+    let lane = this.admission
+    if (this.referralLane != null && req.token.byteLength > 0) {
+      const valid = await verifyToken(req.token, { issuerKey: this.components.privateKey.publicKey, peer, nowMs: arrivedAt }).then(() => true, () => false)
+      if (valid) lane = this.referralLane
+    }
+    const ticket = lane.reserve()
     if (ticket.kind === 'refuse') {
       if (ticket.silent) {
         // the legacy answer to overload: nothing; the client finds out by timing out

@@ -261,6 +261,7 @@ export const policySchema = z.strictObject({
   slowPromotionUptimeMs: durationMs(0).optional(),
   promotionWindowMs: durationMs(1).optional(),
   loginAdmission: admissionSchema.optional(),
+  referralAdmission: admissionSchema.optional(),
   attachAdmission: admissionSchema.optional(),
   overload: z.strictObject({
     mode: z.enum(['shed', 'drop-role']).optional(),
@@ -431,6 +432,7 @@ const KNOWN_FIELDS: Record<string, readonly string[]> = {
   'policy.switches': SWITCH_NAMES,
   'policy.retry': ['backoff', 'baseMs', 'maxMs', 'maxAttempts', 'cooldownMs', 'budget', 'honorRetryAfter'],
   'policy.loginAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
+  'policy.referralAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
   'policy.attachAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
   'policy.overload': ['mode', 'refusalsToDrop', 'windowMs']
 }
