@@ -32,7 +32,10 @@ export interface LegacySwitches {
    * retry together)
    */
   immediateRetries: boolean
-  /** dead supernodes are never forgotten and the host cache is tried before fresh referrals */
+  /**
+   * dead supernodes are never forgotten: the host cache is tried before fresh referrals,
+   * and the login server refers a supernode until it expires, however long it has been silent
+   */
   staleHostCache: boolean
 }
 
@@ -85,6 +88,19 @@ export interface AllocationPolicy {
    * one (a promotion under way) before it is refused; 0 refuses at once
    */
   readonly referralWaitMs: number
+  /**
+   * login server: how long a referral request from a peer already logged in (a valid token:
+   * it lost its supernode) may be held for a supernode, within the wait the peer asked for;
+   * one held request replaces the retries it would otherwise make; 0 answers at once
+   */
+  readonly referralHoldMs: number
+  /**
+   * login server: which supernodes it stops referring before they expire. A supernode that
+   * has missed `afterMissedReports` load reports, or that a client reports unreachable and has
+   * not reported since, is neither referred nor counted as spare capacity (a live one clears
+   * itself with its next report). null: referred until it expires (legacy `staleHostCache`)
+   */
+  readonly suspectSupernodes: { afterMissedReports: number } | null
 }
 
 /** A policy as it travels in a config file: JSON, no functions. */
@@ -105,6 +121,8 @@ export interface PolicyDescription {
   overload?: Partial<OverloadSettings>
   retry?: Partial<RetrySettings>
   referralWaitMs?: number
+  referralHoldMs?: number
+  suspectSupernodes?: { afterMissedReports: number } | null
 }
 
 export const DEFAULT_LOGIN_RATE = 20
@@ -113,6 +131,10 @@ export const REFERRAL_RATE_FACTOR = 10
 export const DEFAULT_ATTACH_RATE = 10
 export const DEFAULT_SLOW_PROMOTION_UPTIME_MS = 600_000
 export const DEFAULT_PROMOTION_WINDOW_MS = 5_000
+/** A peer that lost its supernode waits this long at the login server for a promotion under way rather than retrying. */
+export const DEFAULT_REFERRAL_HOLD_MS = 6_000
+/** One missed load report and a half: late enough not to suspect a live supernode whose report is merely slow. */
+export const DEFAULT_SUSPECT_AFTER_MISSED_REPORTS = 1.5
 
 /**
  * Wrap a promotion policy so that the whole network promotes at most `max` peers per
@@ -235,6 +257,13 @@ export function createPolicy (desc: PolicyDescription, clock: Clock): Allocation
   }
   checkFinite('overload.refusalsToDrop', overload.refusalsToDrop, 1)
   checkFinite('overload.windowMs', overload.windowMs, 1)
+  const referralWaitMs = desc.referralWaitMs ?? (switches.unboundedQueues ? 0 : 1_500)
+  checkFinite('referralWaitMs', referralWaitMs, 0)
+  const referralHoldMs = desc.referralHoldMs ?? (switches.unboundedQueues ? 0 : DEFAULT_REFERRAL_HOLD_MS)
+  checkFinite('referralHoldMs', referralHoldMs, 0)
+  let suspectSupernodes = switches.staleHostCache ? null : { afterMissedReports: DEFAULT_SUSPECT_AFTER_MISSED_REPORTS }
+  if (desc.suspectSupernodes !== undefined && !switches.staleHostCache) suspectSupernodes = desc.suspectSupernodes
+  if (suspectSupernodes != null) checkFinite('suspectSupernodes.afterMissedReports', suspectSupernodes.afterMissedReports, 1)
   return {
     name: desc.family,
     family: desc.family,
@@ -251,6 +280,8 @@ export function createPolicy (desc: PolicyDescription, clock: Clock): Allocation
     hostCache: switches.staleHostCache
       ? { order: 'cache-first', forgetAfterFailures: null }
       : { order: 'fresh-first', forgetAfterFailures: 3 },
-    referralWaitMs: desc.referralWaitMs ?? (switches.unboundedQueues ? 0 : 1_500)
+    referralWaitMs,
+    referralHoldMs,
+    suspectSupernodes
   }
 }

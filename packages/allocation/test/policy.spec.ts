@@ -430,6 +430,26 @@ describe('emergencyPromotion', () => {
     assert.notEqual(legacyBounded.referralAdmission, null)
   })
 
+  it('holds referral requests and suspects silent supernodes only without the matching legacy faults', () => {
+    const adaptive = createPolicy({ family: 'adaptive' }, manualClock())
+    assert.ok(adaptive.referralHoldMs > 0)
+    assert.deepEqual(adaptive.suspectSupernodes, { afterMissedReports: 1.5 })
+    const legacy = createPolicy({ family: 'legacy' }, manualClock())
+    assert.equal(legacy.referralHoldMs, 0)
+    assert.equal(legacy.suspectSupernodes, null)
+    // each follows its own switch: stale host caches keep dead supernodes referred too
+    const staleOnly = createPolicy({ family: 'adaptive', switches: { staleHostCache: true } }, manualClock())
+    assert.equal(staleOnly.suspectSupernodes, null)
+    assert.ok(staleOnly.referralHoldMs > 0)
+    assert.equal(createPolicy({ family: 'legacy', suspectSupernodes: { afterMissedReports: 2 } }, manualClock()).suspectSupernodes, null)
+    assert.deepEqual(createPolicy({ family: 'adaptive', suspectSupernodes: { afterMissedReports: 3 } }, manualClock()).suspectSupernodes, { afterMissedReports: 3 })
+    assert.equal(createPolicy({ family: 'adaptive', suspectSupernodes: null }, manualClock()).suspectSupernodes, null)
+    assert.equal(createPolicy({ family: 'adaptive', referralHoldMs: 0 }, manualClock()).referralHoldMs, 0)
+    assertField(() => createPolicy({ family: 'adaptive', referralHoldMs: -1 }, manualClock()), 'referralHoldMs')
+    assertField(() => createPolicy({ family: 'adaptive', referralWaitMs: Number.NaN }, manualClock()), 'referralWaitMs')
+    assertField(() => createPolicy({ family: 'adaptive', suspectSupernodes: { afterMissedReports: 0.5 } }, manualClock()), 'suspectSupernodes.afterMissedReports')
+  })
+
   it('promotes zero-uptime eligible candidates when no supernode has a free slot', () => {
     const policy = createPolicy({ family: 'adaptive' }, manualClock()).promotion
     const young = candidates(10, 0)

@@ -2,15 +2,16 @@ import { setTimeout as sleepFor } from 'node:timers/promises'
 import { logger } from '@libp2p/logger'
 import { createPolicy, retryState, seededRandom } from '@stampede/allocation'
 import {
-  ATTACH_PROTOCOL, ClientFrame, LOGIN_PROTOCOL, LoginRequest, MAX_LOGIN_RESPONSE_BYTES,
+  ATTACH_PROTOCOL, ClientFrame, LOGIN_PROTOCOL, LoginRequest, MAX_LOGIN_RESPONSE_BYTES, MAX_LOGIN_WAIT_MS, MAX_UNREACHABLE,
   MAX_PRESENCE_ANSWER_BYTES, MAX_SUPERNODE_FRAME_BYTES, PRESENCE_PROTOCOL, PresenceLookup,
   RefusalReason, SupernodeFrame, decode
 } from '@stampede/wire'
 import {
   DEFAULT_ATTACH_TRIES_PER_ROUND, DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS,
-  DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_MAX_MS
+  DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_BASE_MS, DEFAULT_RETRY_MAX_MS, MAX_RATE_LIMIT_WAITS
 } from './constants.js'
 import { PeerTimeoutError, RefusedError } from './errors.js'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { bytes, deadline, framed, infoFromWire, resetReason, toDialable } from './framing.js'
 import { defaultContext } from './shared.js'
 import { tokenExpiry } from './token.js'
@@ -103,6 +104,8 @@ class DefaultClient implements Client, Startable {
   private _token: Uint8Array | null = null
   private _view: NetworkView | undefined
   private seq = 0
+  /** supernodes we failed to reach since our last referrals, newest last (told to the login server) */
+  private readonly unreachable = new Set<string>()
 
   constructor (components: ClientComponents, init: ClientInit) {
     this.components = components
@@ -210,6 +213,8 @@ class DefaultClient implements Client, Startable {
     let needReferrals = true
     let fresh: Target[] = []
     const tried = new Set<string>()
+    /** how often each supernode's retry-after was waited out in this round */
+    const rateLimitWaits = new Map<string, number>()
     while (!signal.aborted) {
       if (!this.tokenUsable() || needReferrals) {
         let response
@@ -242,8 +247,10 @@ class DefaultClient implements Client, Startable {
         this.ctx.events.write({ type: 'login-ok', referrals: response.referrals.length })
         fresh = targets(response.referrals)
         for (const t of fresh) this.init.hostCache.seen(t.id, t.addrs)
+        this.unreachable.clear()
         needReferrals = false
         tried.clear()
+        rateLimitWaits.clear()
       }
 
       const next = this.nextTarget(fresh, tried)
@@ -265,14 +272,27 @@ class DefaultClient implements Client, Startable {
         case 'moved':
           tried.clear()
           tried.add(next.id)
-          if (outcome.kind === 'lost') this.init.hostCache.failed(next.id)
-          else this.forget(next.id)
+          if (outcome.kind === 'lost') {
+            this.init.hostCache.failed(next.id)
+            if (outcome.cause === 'closed') this.noteUnreachable(next.id)
+          } else {
+            this.forget(next.id)
+          }
           fresh = outcome.kind === 'moved' ? outcome.alternatives : []
           this.ctx.metrics.failovers.inc({ cause: outcome.kind === 'moved' ? 'moved' : outcome.cause })
           this.ctx.events.write({ type: 'supernode-lost', supernode: next.id, cause: outcome.kind === 'moved' ? 'moved' : outcome.cause })
           break
         case 'refused':
           this.ctx.metrics.attachAttempts.inc({ result: (RefusalReason[outcome.reason] ?? 'refused').toLowerCase() })
+          if (this.shouldWaitOut(outcome, rateLimitWaits.get(next.id) ?? 0)) {
+            // a supernode with free slots asked us to come back shortly: waiting costs
+            // nothing, while going back to the login server costs it a request
+            rateLimitWaits.set(next.id, (rateLimitWaits.get(next.id) ?? 0) + 1)
+            tried.delete(next.id)
+            fresh.unshift(next)
+            await this.wait(outcome.retryAfterMs, signal)
+            continue
+          }
           fresh.push(...outcome.alternatives.filter(a => !tried.has(a.id)))
           if (outcome.reason === RefusalReason.BAD_TOKEN) {
             this._token = null
@@ -285,6 +305,7 @@ class DefaultClient implements Client, Startable {
         case 'unreachable':
           this.ctx.metrics.attachAttempts.inc({ result: outcome.timeout ? 'timeout' : 'unreachable' })
           this.init.hostCache.failed(next.id)
+          this.noteUnreachable(next.id)
           break
       }
       if (outcome.kind === 'refused' || outcome.kind === 'unreachable') {
@@ -294,6 +315,27 @@ class DefaultClient implements Client, Startable {
           await this.wait(this.retry.failure(refusal), signal)
         }
       }
+    }
+  }
+
+  /**
+   * Wait out a supernode's rate limit instead of moving on (policies that honour retry-after):
+   * it has free slots and said when, so the wait replaces a request to the login server.
+   */
+  private shouldWaitOut (outcome: Extract<Outcome, { kind: 'refused' }>, waitedBefore: number): boolean {
+    return this.policy.retry.honorRetryAfter &&
+      outcome.reason === RefusalReason.RATE_LIMITED &&
+      outcome.retryAfterMs > 0 && outcome.retryAfterMs <= this.opts.requestTimeoutMs &&
+      waitedBefore < MAX_RATE_LIMIT_WAITS
+  }
+
+  private noteUnreachable (id: string): void {
+    this.unreachable.delete(id)
+    this.unreachable.add(id)
+    while (this.unreachable.size > MAX_UNREACHABLE) {
+      const oldest = this.unreachable.values().next().value
+      if (oldest == null) break
+      this.unreachable.delete(oldest)
     }
   }
 
@@ -321,7 +363,11 @@ class DefaultClient implements Client, Startable {
 
   private async login (signal: AbortSignal) {
     this.setState('logging-in')
-    const s = deadline(this.opts.requestTimeoutMs, signal)
+    // a peer already logged in only wants referrals: it may wait at the login server for a
+    // supernode (a promotion under way) instead of coming back again and again
+    const holder = this.tokenUsable() && this._token != null
+    const waitMs = Math.min(MAX_LOGIN_WAIT_MS, this.opts.requestTimeoutMs + (holder ? this.policy.referralHoldMs : 0))
+    const s = deadline(waitMs, signal)
     const { id, addrs } = this.init.loginServer
     const conn = await this.components.connectionManager.openConnection(toDialable(id, addrs), { signal: s })
     const stream = await conn.newStream(LOGIN_PROTOCOL, { signal: s, negotiateFully: false })
@@ -331,7 +377,11 @@ class DefaultClient implements Client, Startable {
         user: this.init.user ?? '',
         profile: this.init.profile,
         uptimeMs: this.uptime(),
-        token: this.tokenUsable() && this._token != null ? bytes(this._token) : new Uint8Array()
+        token: holder && this._token != null ? bytes(this._token) : new Uint8Array(),
+        unreachable: [...this.unreachable].flatMap(id => {
+          try { return [bytes(peerIdFromString(id).toMultihash().bytes)] } catch { return [] }
+        }),
+        waitMs
       }), s)
       this.ctx.metrics.messages.inc({ direction: 'out' })
       const response = await f.read(decode.loginResponse, s)

@@ -70,3 +70,8 @@ export const DEFAULT_INBOUND_THRESHOLD = 10_000
 export const MAX_QUEUE_WAIT_MS = 10 * 60_000
 /** Supernode: attaches per second it serves (its share of the modelled CPU) unless the policy says. */
 export const DEFAULT_ATTACHES_PER_SECOND = 10
+
+/** A client waits out one supernode's rate limit (retry-after) at most this often per round before moving on. */
+export const MAX_RATE_LIMIT_WAITS = 3
+/** Referral requests the login server holds at once waiting for a supernode; more are answered at once. */
+export const MAX_HELD_REFERRAL_REQUESTS = 512

@@ -8,7 +8,7 @@ import {
 import {
   DEFAULT_MAX_CANDIDATES, MAX_QUEUE_WAIT_MS, DEFAULT_MAX_SUPERNODES,
   DEFAULT_PROMOTION_GRACE_MS, DEFAULT_REFERRALS, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_TOKEN_TTL_MS, DEFAULT_UNSERVED_WINDOW_MS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
+  DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_TOKEN_TTL_MS, DEFAULT_UNSERVED_WINDOW_MS, MAX_HELD_REFERRAL_REQUESTS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
 import { addrsFromWire, bytes, deadline, framed, infoToWire, peerIdFromBytes } from './framing.js'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -60,6 +60,8 @@ interface TrackedSupernode extends SupernodeState {
   addrs: string[]
   /** referrals handed out since the last report, added to its reported load */
   referred: number
+  /** a client reported it unreachable after its last report */
+  suspect: boolean
 }
 
 interface TrackedCandidate extends PromotionCandidate {
@@ -100,6 +102,8 @@ class DefaultLoginServer implements LoginServer, Startable {
   private readonly pending = new Map<string, { capacity: number, orderedAtMs: number }>()
   private readonly demoting = new Set<string>()
   private readonly unserved = new Map<string, number>()
+  /** referral requests held for a supernode right now */
+  private held = 0
   private timer: ReturnType<typeof setInterval> | undefined
   private readonly opts: Required<Omit<LoginServerInit, 'promotionPolicy' | 'random' | 'context' | 'policy'>>
 
@@ -210,10 +214,27 @@ class DefaultLoginServer implements LoginServer, Startable {
     // admission: the policy's queue decides whether, and after how long, this log-in is
     // served; a peer already holding a valid token only wants referrals, which the adaptive
     // policy serves in a lane of its own
-    let lane = this.admission
-    if (this.referralLane != null && req.token.byteLength > 0) {
-      const valid = await verifyToken(req.token, { issuerKey: this.components.privateKey.publicKey, peer, nowMs: arrivedAt }).then(() => true, () => false)
-      if (valid) lane = this.referralLane
+    const holder = req.token.byteLength > 0 &&
+      await verifyToken(req.token, { issuerKey: this.components.privateKey.publicKey, peer, nowMs: arrivedAt }).then(() => true, () => false)
+    const lane = holder && this.referralLane != null ? this.referralLane : this.admission
+    // the client's word that these supernodes are gone: never referred back to it, and
+    // (policies that suspect) to nobody until they report again
+    const unreachable = new Set<string>()
+    for (const b of req.unreachable) {
+      try {
+        unreachable.add(peerIdFromBytes(b).toString())
+      } catch {
+        this.ctx.metrics.rejectedInput.inc({ field: 'unreachable' })
+      }
+    }
+    if (this.allocation.suspectSupernodes != null) {
+      for (const u of unreachable) {
+        const sn = this.supernodes.get(u)
+        if (sn != null && !sn.suspect) {
+          sn.suspect = true
+          this.ctx.events.write({ type: 'supernode-suspect', supernode: u, by: id })
+        }
+      }
     }
     const ticket = lane.reserve()
     if (ticket.kind === 'refuse') {
@@ -239,7 +260,6 @@ class DefaultLoginServer implements LoginServer, Startable {
         return
       }
     }
-    const served = deadline(this.opts.requestTimeoutMs)
     const now = this.ctx.clock.now()
     this.expire(now)
     const profile = req.profile as ResourceProfile
@@ -256,29 +276,40 @@ class DefaultLoginServer implements LoginServer, Startable {
         promote = true
       }
     }
-    let referrals = promote ? [] : this.pickReferrals(id)
-    if (!promote && referrals.length === 0 && this.allocation.referralWaitMs > 0) {
-      // no free slot now: wait (bounded) for a promotion under way to register
+    const avoid = this.allocation.suspectSupernodes != null ? unreachable : new Set<string>()
+    let referrals = promote ? [] : this.pickReferrals(id, avoid)
+    // no free slot now: wait (bounded) for a promotion under way to register; a peer that
+    // is already logged in may wait longer (it asked to), which replaces its retries
+    const holdMs = holder ? this.allocation.referralHoldMs : this.allocation.referralWaitMs
+    if (!promote && referrals.length === 0 && holdMs > 0 && this.held < MAX_HELD_REFERRAL_REQUESTS) {
+      this.held++
+      this.markUnserved(id, now)
       // never past what is left of the client's deadline (the queue wait counts too)
-      const until = Math.min(this.ctx.clock.now() + this.allocation.referralWaitMs, arrivedAt + 0.8 * this.opts.requestTimeoutMs)
-      while (referrals.length === 0 && this.ctx.clock.now() < until && !this.stopSignal.aborted) {
-        await sleepFor(100, undefined, { signal: this.stopSignal }).catch(() => {})
-        this.expire(this.ctx.clock.now())
-        referrals = this.pickReferrals(id)
+      const patience = req.waitMs > 0 ? req.waitMs : this.opts.requestTimeoutMs
+      const until = Math.min(this.ctx.clock.now() + holdMs, arrivedAt + 0.8 * patience)
+      try {
+        while (referrals.length === 0 && this.ctx.clock.now() < until && !this.stopSignal.aborted) {
+          await sleepFor(100, undefined, { signal: this.stopSignal }).catch(() => {})
+          this.expire(this.ctx.clock.now())
+          if (this.pending.has(id) && !this.supernodes.has(id)) {
+            // the promotion policy picked this very peer while it waited
+            promote = true
+            break
+          }
+          referrals = this.pickReferrals(id, avoid)
+        }
+      } finally {
+        this.held--
       }
     }
+    const served = deadline(this.opts.requestTimeoutMs)
     let response: Partial<LoginResponse>
     let result: string
     if (promote) {
       result = 'promote'
       response = { token, promote: true, referrals: [], view: this.networkView() }
     } else if (referrals.length === 0) {
-      this.unserved.delete(id)
-      if (this.unserved.size >= this.opts.maxCandidates) {
-        const oldest = this.unserved.keys().next().value
-        if (oldest != null) this.unserved.delete(oldest)
-      }
-      this.unserved.set(id, now)
+      this.markUnserved(id, now)
       result = 'no-supernode'
       response = {
         token,
@@ -331,7 +362,7 @@ class DefaultLoginServer implements LoginServer, Startable {
         await this.respond(f, ReportAck.encode({ refusal: { reason: RefusalReason.BUSY, retryAfterMs: this.opts.reportIntervalMs, alternatives: [], detail: 'too many supernodes' } }), signal).catch(() => {})
         return
       }
-      sn = { id, addrs, load: report.load, capacity: report.capacity, promotedAtMs: now, lastReportMs: now, referred: 0 }
+      sn = { id, addrs, load: report.load, capacity: report.capacity, promotedAtMs: now, lastReportMs: now, referred: 0, suspect: false }
       this.supernodes.set(id, sn)
       this.pending.delete(id)
       this.candidates.delete(id)
@@ -342,6 +373,7 @@ class DefaultLoginServer implements LoginServer, Startable {
       sn.capacity = report.capacity
       sn.lastReportMs = now
       sn.referred = 0
+      sn.suspect = false
     }
     const offered: string[] = []
     for (const c of report.candidates.slice(0, MAX_CANDIDATES)) {
@@ -411,8 +443,9 @@ class DefaultLoginServer implements LoginServer, Startable {
   }
 
   private promotionInput (now: number, candidates: PromotionCandidate[]): Parameters<PromotionPolicy['decide']>[0] {
+    // suspects count as neither supply nor spare capacity: emergency promotion sees the gap
     const supernodes: SupernodeState[] = [...this.supernodes.values()]
-      .filter(s => !this.demoting.has(s.id))
+      .filter(s => !this.demoting.has(s.id) && (this.allocation.suspectSupernodes == null || this.referable(s, now)))
       .map(s => ({ id: s.id, load: s.load + s.referred, capacity: s.capacity, promotedAtMs: s.promotedAtMs, lastReportMs: s.lastReportMs }))
     for (const [id, p] of this.pending) {
       supernodes.push({ id, load: 0, capacity: p.capacity, promotedAtMs: p.orderedAtMs, lastReportMs: p.orderedAtMs })
@@ -455,8 +488,30 @@ class DefaultLoginServer implements LoginServer, Startable {
    * the load each has been referred since its last report counted in; the first choice's
    * expected load goes up by one.
    */
-  private pickReferrals (exclude: string): SupernodeInfo[] {
-    const live = [...this.supernodes.values()].filter(s => s.id !== exclude && !this.demoting.has(s.id) && s.addrs.length > 0)
+  /** A peer turned away (or held) for lack of supernodes: the demand emergency promotion answers. */
+  private markUnserved (id: string, now: number): void {
+    this.unserved.delete(id)
+    if (this.unserved.size >= this.opts.maxCandidates) {
+      const oldest = this.unserved.keys().next().value
+      if (oldest != null) this.unserved.delete(oldest)
+    }
+    this.unserved.set(id, now)
+  }
+
+  /**
+   * A supernode that may be referred: not being demoted, with an address, and (policies that
+   * suspect) neither reported unreachable since its last report nor silent for too long.
+   */
+  private referable (s: TrackedSupernode, now: number): boolean {
+    if (this.demoting.has(s.id) || s.addrs.length === 0) return false
+    const suspect = this.allocation.suspectSupernodes
+    if (suspect == null) return true
+    return !s.suspect && now - s.lastReportMs <= suspect.afterMissedReports * this.opts.reportIntervalMs
+  }
+
+  private pickReferrals (exclude: string, avoid: ReadonlySet<string>): SupernodeInfo[] {
+    const now = this.ctx.clock.now()
+    const live = [...this.supernodes.values()].filter(s => s.id !== exclude && !avoid.has(s.id) && this.referable(s, now))
     const byId = new Map(live.map(s => [s.id, s]))
     const chosen = this.allocation.referral
       .choose(live.map(s => ({ id: s.id, load: s.load + s.referred, capacity: s.capacity })), this.opts.referrals, this.random)
@@ -467,7 +522,8 @@ class DefaultLoginServer implements LoginServer, Startable {
   }
 
   private sampleSupernodes (exclude: string, n: number): SupernodeInfo[] {
-    const all = [...this.supernodes.values()].filter(s => s.id !== exclude && s.addrs.length > 0 && !this.demoting.has(s.id))
+    const now = this.ctx.clock.now()
+    const all = [...this.supernodes.values()].filter(s => s.id !== exclude && this.referable(s, now))
     return shuffle(all, this.random).slice(0, n).map(s => infoToWire({ id: s.id, addrs: s.addrs, load: s.load + s.referred, capacity: s.capacity }))
   }
 }

@@ -276,7 +276,10 @@ export const policySchema = z.strictObject({
     cooldownMs: durationMs(0).optional(),
     budget: z.strictObject({ maxTokens: z.number().min(1).max(1_000_000), ratio: z.number().min(0).max(1_000) }).nullable().optional(),
     honorRetryAfter: z.boolean().optional()
-  }).optional()
+  }).optional(),
+  referralWaitMs: durationMs(0).optional(),
+  referralHoldMs: durationMs(0).optional(),
+  suspectSupernodes: z.strictObject({ afterMissedReports: z.number().min(1).max(1_000) }).nullable().optional()
 })
 
 // Annotated so the compiler checks the schema's output against the declared interface.
@@ -434,7 +437,8 @@ const KNOWN_FIELDS: Record<string, readonly string[]> = {
   'policy.loginAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
   'policy.referralAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
   'policy.attachAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
-  'policy.overload': ['mode', 'refusalsToDrop', 'windowMs']
+  'policy.overload': ['mode', 'refusalsToDrop', 'windowMs'],
+  'policy.suspectSupernodes': ['afterMissedReports']
 }
 
 function toConfigErrors (issue: z.core.$ZodIssue, input: unknown, locate: (path: IssuePath, atKey: boolean) => ConfigLocation): ConfigError[] {

@@ -706,6 +706,8 @@ export interface LoginRequest {
   profile?: Profile
   uptimeMs: number
   token: Uint8Array<ArrayBuffer>
+  unreachable: Uint8Array<ArrayBuffer>[]
+  waitMs: number
 }
 
 export namespace LoginRequest {
@@ -738,6 +740,18 @@ export namespace LoginRequest {
           w.bytes(obj.token)
         }
 
+        if (obj.unreachable != null && obj.unreachable.length > 0) {
+          for (const value of obj.unreachable) {
+            w.uint32(42)
+            w.bytes(value)
+          }
+        }
+
+        if ((obj.waitMs != null && obj.waitMs !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.waitMs)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -745,7 +759,9 @@ export namespace LoginRequest {
         const obj: any = {
           user: '',
           uptimeMs: 0,
-          token: uint8ArrayAlloc(0)
+          token: uint8ArrayAlloc(0),
+          unreachable: [],
+          waitMs: 0
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -772,6 +788,18 @@ export namespace LoginRequest {
               obj.token = reader.bytes()
               break
             }
+            case 5: {
+              if (opts.limits?.unreachable != null && obj.unreachable.length === opts.limits.unreachable) {
+                throw new MaxLengthError('Decode error - repeated field "unreachable" had too many elements')
+              }
+
+              obj.unreachable.push(reader.bytes())
+              break
+            }
+            case 6: {
+              obj.waitMs = reader.uint32()
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -781,6 +809,10 @@ export namespace LoginRequest {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          unreachable: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -812,6 +844,28 @@ export namespace LoginRequest {
               yield {
                 field: `${prefix}.token`,
                 value: reader.bytes()
+              }
+              break
+            }
+            case 5: {
+              if (opts.limits?.unreachable != null && obj.unreachable === opts.limits.unreachable) {
+                throw new MaxLengthError('Streaming decode error - repeated field "unreachable" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.unreachable[]`,
+                index: obj.unreachable,
+                value: reader.bytes()
+              }
+
+              obj.unreachable++
+
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.waitMs`,
+                value: reader.uint32()
               }
               break
             }
@@ -862,6 +916,17 @@ export namespace LoginRequest {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface LoginRequestUnreachableFieldEvent {
+    field: '$.unreachable[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface LoginRequestWaitMsFieldEvent {
+    field: '$.waitMs'
+    value: number
+  }
+
   export function encode (obj: Partial<LoginRequest>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, LoginRequest.codec())
   }
@@ -870,7 +935,7 @@ export namespace LoginRequest {
     return decodeMessage(buf, LoginRequest.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LoginRequest>): Generator<LoginRequestUserFieldEvent | LoginRequestProfileNameFieldEvent | LoginRequestProfileReachableFieldEvent | LoginRequestProfileCapacityFieldEvent | LoginRequestProfileBandwidthKbpsFieldEvent | LoginRequestUptimeMsFieldEvent | LoginRequestTokenFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<LoginRequest>): Generator<LoginRequestUserFieldEvent | LoginRequestProfileNameFieldEvent | LoginRequestProfileReachableFieldEvent | LoginRequestProfileCapacityFieldEvent | LoginRequestProfileBandwidthKbpsFieldEvent | LoginRequestUptimeMsFieldEvent | LoginRequestTokenFieldEvent | LoginRequestUnreachableFieldEvent | LoginRequestWaitMsFieldEvent> {
     return streamMessage(buf, LoginRequest.codec(), opts)
   }
 }

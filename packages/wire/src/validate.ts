@@ -1,7 +1,7 @@
 import { InvalidMessageError, MalformedMessageError } from './errors.js'
 import {
   MAX_ADDR_BYTES, MAX_ADDRS, MAX_CANDIDATES, MAX_PEER_ID_BYTES, MAX_PROFILE_BANDWIDTH_KBPS,
-  MAX_PROFILE_CAPACITY, MAX_PROMOTE, MAX_REFERRALS, MAX_RETRY_AFTER_MS, MAX_TOKEN_BYTES, MAX_USER_LENGTH
+  MAX_PROFILE_CAPACITY, MAX_PROMOTE, MAX_REFERRALS, MAX_RETRY_AFTER_MS, MAX_TOKEN_BYTES, MAX_UNREACHABLE, MAX_USER_LENGTH, MAX_LOGIN_WAIT_MS
 } from './limits.js'
 import {
   ClientFrame, LoginRequest, LoginResponse, PresenceAnswer, PresenceLookup, PresenceRecord,
@@ -96,11 +96,13 @@ const refusalLimits = { alternatives: MAX_REFERRALS, alternatives$: infoLimits }
  */
 export const decode = {
   loginRequest (buf: Bytes): LoginRequest {
-    const msg = decodeWith('LoginRequest', () => LoginRequest.decode(buf))
+    const msg = decodeWith('LoginRequest', () => LoginRequest.decode(buf, { limits: { unreachable: MAX_UNREACHABLE } }))
     checkString('user', msg.user, MAX_USER_LENGTH)
     validateProfile('profile', msg.profile)
     checkInt('uptimeMs', msg.uptimeMs, MAX_DURATION_MS)
     checkBytes('token', msg.token, 0, MAX_TOKEN_BYTES)
+    msg.unreachable.forEach((id, i) => { checkBytes(`unreachable[${i}]`, id, 1, MAX_PEER_ID_BYTES) })
+    checkInt('waitMs', msg.waitMs, MAX_LOGIN_WAIT_MS)
     return msg
   },
 

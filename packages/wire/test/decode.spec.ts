@@ -3,7 +3,7 @@ import { describe, it } from 'node:test'
 import {
   ClientFrame, InvalidMessageError, LoginRequest, LoginResponse, MalformedMessageError, MAX_ADDR_BYTES, MAX_ADDRS,
   MAX_CANDIDATES, MAX_PEER_ID_BYTES, MAX_PROFILE_BANDWIDTH_KBPS, MAX_PROFILE_CAPACITY, MAX_PROMOTE, MAX_REFERRALS,
-  MAX_RETRY_AFTER_MS, MAX_TOKEN_BYTES, MAX_USER_LENGTH, PresenceAnswer, PresenceLookup, PresenceRecord, ReportAck,
+  MAX_LOGIN_WAIT_MS, MAX_RETRY_AFTER_MS, MAX_TOKEN_BYTES, MAX_UNREACHABLE, MAX_USER_LENGTH, PresenceAnswer, PresenceLookup, PresenceRecord, ReportAck,
   SignedToken, SupernodeFrame, SupernodeReport, TokenBody, decode, validateProfile, validateSupernodeInfo
 } from '../src/index.js'
 import {
@@ -225,6 +225,16 @@ describe('out-of-range values', () => {
 
   it('profile bandwidth above MAX_PROFILE_BANDWIDTH_KBPS', () => {
     assertInvalid(() => decode.loginRequest(login({ profile: { ...profile, bandwidthKbps: MAX_PROFILE_BANDWIDTH_KBPS + 1 } })), 'profile.bandwidthKbps')
+  })
+
+  it('unreachable supernodes: too many, empty or oversized ids, and an absurd wait', () => {
+    const ids = (n: number): Array<Uint8Array<ArrayBuffer>> => Array.from({ length: n }, (_, i) => bytes(PEER_ID_BYTES, i))
+    assert.equal(decode.loginRequest(login({ unreachable: ids(MAX_UNREACHABLE) })).unreachable.length, MAX_UNREACHABLE)
+    assert.throws(() => decode.loginRequest(login({ unreachable: ids(MAX_UNREACHABLE + 1) })), { name: 'MalformedMessageError' })
+    assertInvalid(() => decode.loginRequest(login({ unreachable: [peer, new Uint8Array()] })), 'unreachable[1]')
+    assertInvalid(() => decode.loginRequest(login({ unreachable: [bytes(MAX_PEER_ID_BYTES + 1)] })), 'unreachable[0]')
+    decode.loginRequest(login({ waitMs: MAX_LOGIN_WAIT_MS }))
+    assertInvalid(() => decode.loginRequest(login({ waitMs: MAX_LOGIN_WAIT_MS + 1 })), 'waitMs')
   })
 
   it('a missing profile where one is required', () => {

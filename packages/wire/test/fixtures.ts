@@ -79,7 +79,7 @@ function sample<T> (name: string, message: T, encode: (message: T) => Uint8Array
 
 export const samples: Array<Sample<unknown>> = [
   sample<LoginRequest>('loginRequest', {
-    user: 'alice', profile, uptimeMs: 123_456_789, token: bytes(120, 9)
+    user: 'alice', profile, uptimeMs: 123_456_789, token: bytes(120, 9), unreachable: [bytes(PEER_ID_BYTES, 7)], waitMs: 9_000
   }, LoginRequest.encode, decode.loginRequest),
   sample<LoginResponse>('loginResponse', {
     refusal, token: bytes(200, 3), referrals: [info(3), info(4)], promote: true, view

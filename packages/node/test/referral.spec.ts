@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict'
+import { after, afterEach, describe, it } from 'node:test'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { tcp } from '@libp2p/tcp'
+import { lpStream } from '@libp2p/utils'
+import { multiaddr } from '@multiformats/multiaddr'
+import { LOGIN_PROTOCOL, LoginRequest, MAX_LOGIN_RESPONSE_BYTES, RefusalReason, decode } from '@stampede/wire'
+import { createLibp2p } from 'libp2p'
+import { infoFromWire } from '../src/framing.js'
+import { createOverlayNode } from '../src/index.js'
+import { makeTempDir, metricValue, removeTempDir, waitFor } from './helpers.js'
+import type { OverlayNode, OverlayNodeInit, TimingOptions } from '../src/index.js'
+import type { Libp2p } from '@libp2p/interface'
+import type { ResourceProfile } from '@stampede/allocation'
+import type { LoginResponse } from '@stampede/wire'
+
+const DESKTOP: ResourceProfile = { name: 'desktop', reachable: true, capacity: 3, bandwidthKbps: 1000 }
+const LAPTOP: ResourceProfile = { name: 'laptop', reachable: false, capacity: 0, bandwidthKbps: 200 }
+
+/**
+ * Reports once a second and a long expiry: a crashed supernode stays on the login server's
+ * books for seconds, the window in which a client's word about it matters.
+ */
+const TIMING: Partial<TimingOptions> = {
+  heartbeatIntervalMs: 200,
+  heartbeatTimeoutMs: 700,
+  reportIntervalMs: 1_000,
+  supernodeExpiryMs: 8_000,
+  requestTimeoutMs: 1_000,
+  retryBaseMs: 50,
+  retryMaxMs: 500
+}
+
+describe('referrals of the login server: suspect supernodes and held requests', () => {
+  const dirs: string[] = []
+  const nodes: OverlayNode[] = []
+  const raws: Libp2p[] = []
+
+  afterEach(async () => {
+    for (const r of raws.splice(0)) await Promise.resolve(r.stop()).catch(() => {})
+    for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => {})
+  })
+
+  after(async () => {
+    for (const d of dirs) await removeTempDir(d)
+  })
+
+  async function start (init: Omit<OverlayNodeInit, 'dataDir'>): Promise<OverlayNode> {
+    const dataDir = await makeTempDir(`stampede-referral-${init.name}-`)
+    dirs.push(dataDir)
+    const node = await createOverlayNode({ timing: TIMING, eventLog: false, ...init, dataDir })
+    nodes.push(node)
+    return node
+  }
+
+  async function loginServer (family: 'legacy' | 'adaptive'): Promise<OverlayNode> {
+    return start({
+      name: 'login',
+      role: 'login',
+      seed: 1,
+      policy: { family },
+      promotion: { clientsPerSupernode: 2, minSupernodes: 2, eligibility: { minUptimeMs: 0 } }
+    })
+  }
+
+  async function peer (login: OverlayNode, name: string, profile: ResourceProfile, seed: number): Promise<OverlayNode> {
+    return start({ name, role: 'peer', profile, seed, loginServer: { id: login.peerId.toString(), addrs: login.status().addrs } })
+  }
+
+  /** A bare libp2p node that speaks the login protocol by hand, as a client would. */
+  async function rawPeer (): Promise<Libp2p> {
+    const raw = await createLibp2p({
+      addresses: { listen: [] },
+      transports: [tcp()],
+      connectionEncrypters: [noise()],
+      streamMuxers: [yamux()],
+      connectionMonitor: { enabled: false }
+    })
+    raws.push(raw)
+    return raw
+  }
+
+  async function ask (raw: Libp2p, login: OverlayNode, req: Partial<LoginRequest>, timeoutMs = 3_000): Promise<LoginResponse> {
+    const stream = await raw.dialProtocol(login.status().addrs.map(a => multiaddr(a)), LOGIN_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) })
+    const lp = lpStream(stream, { maxDataLength: MAX_LOGIN_RESPONSE_BYTES })
+    try {
+      await lp.write(LoginRequest.encode({ user: 'raw', profile: LAPTOP, uptimeMs: 0, token: new Uint8Array(), ...req }))
+      const res = decode.loginResponse((await lp.read({ signal: AbortSignal.timeout(timeoutMs) })).subarray())
+      await stream.close()
+      return res
+    } catch (err: unknown) {
+      stream.abort(err as Error)
+      throw err
+    }
+  }
+
+  const idBytes = (node: OverlayNode): Uint8Array<ArrayBuffer> => peerIdFromString(node.peerId.toString()).toMultihash().bytes as Uint8Array<ArrayBuffer>
+  const referred = (res: LoginResponse): string[] => res.referrals.map(r => infoFromWire(r)?.id ?? 'garbage').sort()
+
+  async function twoSupernodes (login: OverlayNode): Promise<[OverlayNode, OverlayNode]> {
+    const a = await peer(login, 'desktop-1', DESKTOP, 11)
+    const b = await peer(login, 'desktop-2', DESKTOP, 12)
+    await waitFor('both desktops registered as supernodes', () => login.status().network?.supernodes.length === 2, 15_000)
+    return [a, b]
+  }
+
+  it('never refers a peer back to a supernode it reports unreachable, and nobody else until that supernode reports again', async () => {
+    const login = await loginServer('adaptive')
+    const [a, b] = await twoSupernodes(login)
+    const raw = await rawPeer()
+    const first = await ask(raw, login, {})
+    assert.equal(first.refusal, undefined)
+    assert.equal(referred(first).length, 2, 'both supernodes are referred while nobody has complained')
+
+    // a live supernode that one peer calls unreachable: not referred to that peer, nor
+    // (suspect) to another, until its next report clears it
+    const res = await ask(raw, login, { token: first.token, unreachable: [idBytes(a)] })
+    assert.deepEqual(referred(res), [b.peerId.toString()])
+    const other = await rawPeer()
+    assert.deepEqual(referred(await ask(other, login, {})), [b.peerId.toString()], 'a suspect is referred to nobody')
+    await waitFor('the live supernode to clear itself with its next report', async () =>
+      referred(await ask(other, login, {})).includes(a.peerId.toString()), 3_000, 100)
+
+    // a crashed one stays suspect: it never reports again, though it has not expired yet
+    await a.crash()
+    nodes.splice(nodes.indexOf(a), 1)
+    const after = await ask(raw, login, { token: first.token, unreachable: [idBytes(a)] })
+    assert.deepEqual(referred(after), [b.peerId.toString()])
+    assert.ok(login.status().network?.supernodes.some(s => s.id === a.peerId.toString()), 'not expired yet: the exclusion is the suspicion')
+    await new Promise(resolve => setTimeout(resolve, 1_200))
+    assert.deepEqual(referred(await ask(other, login, {})), [b.peerId.toString()])
+  })
+
+  it('rejects and counts an unreachable entry that is not a peer id, and still answers', async () => {
+    const login = await loginServer('adaptive')
+    await twoSupernodes(login)
+    const raw = await rawPeer()
+    const before = await metricValue(login.metrics, 'stampede_rejected_input_total', { field: 'unreachable' })
+    const res = await ask(raw, login, { unreachable: [new Uint8Array([1, 2, 3])] })
+    assert.equal(referred(res).length, 2)
+    assert.equal(await metricValue(login.metrics, 'stampede_rejected_input_total', { field: 'unreachable' }), before + 1)
+  })
+
+  it('holds a logged-in peer\'s referral request until a supernode registers, instead of refusing it', async () => {
+    const login = await loginServer('adaptive')
+    const raw = await rawPeer()
+    // nobody can serve yet: a first log-in waits its short while, then is refused with a token
+    const first = await ask(raw, login, {})
+    assert.equal(first.refusal?.reason, RefusalReason.NO_SUPERNODE)
+    assert.ok(first.token.byteLength > 0)
+    // the same peer, now holding a token, asks once and is willing to wait
+    const started = Date.now()
+    const held = ask(raw, login, { token: first.token, waitMs: 10_000 }, 12_000)
+    await new Promise(resolve => setTimeout(resolve, 300))
+    const desktop = await peer(login, 'desktop-1', DESKTOP, 11)
+    const res = await held
+    assert.equal(res.refusal, undefined, `answered with a refusal after ${Date.now() - started} ms`)
+    assert.deepEqual(referred(res), [desktop.peerId.toString()])
+    assert.equal(await metricValue(login.metrics, 'stampede_login_requests_total', { result: 'no-supernode' }), 1, 'one refusal: the first log-in')
+  })
+
+  it('legacy: answers a logged-in peer at once, however long it would wait', async () => {
+    const login = await loginServer('legacy')
+    const raw = await rawPeer()
+    const first = await ask(raw, login, {})
+    assert.equal(first.refusal?.reason, RefusalReason.NO_SUPERNODE)
+    const started = Date.now()
+    const res = await ask(raw, login, { token: first.token, waitMs: 10_000 }, 12_000)
+    assert.equal(res.refusal?.reason, RefusalReason.NO_SUPERNODE)
+    assert.ok(Date.now() - started < 1_000, `answered after ${Date.now() - started} ms`)
+  })
+})
