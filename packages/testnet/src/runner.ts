@@ -3,6 +3,7 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { seededRandom, shuffle } from '@stampede/allocation'
+import { exponential, weibull } from './churn.js'
 import { Recorder } from './recorder.js'
 import { stepKind } from './scenario.js'
 import { summarize } from './summary.js'
@@ -211,7 +212,8 @@ async function runStep (step: Step, c: StepContext): Promise<void> {
   }
   if ('kill' in step) {
     const status = await c.t.status()
-    const alive = status.nodes.filter(n => n.alive)
+    // peers only: the login server is the one central component, never a victim
+    const alive = status.nodes.filter(n => n.alive && n.kind === 'peer')
     const n = step.kill.count ?? Math.round((step.kill.share ?? 0) * alive.length)
     const sns = shuffle(alive.filter(x => x.role === 'supernode'), c.random).map(x => x.name)
     const others = shuffle(alive.filter(x => x.role !== 'supernode'), c.random).map(x => x.name)
@@ -265,5 +267,47 @@ async function runStep (step: Step, c: StepContext): Promise<void> {
     }
     return
   }
+  if ('churn' in step) {
+    await churn(step.churn, c)
+    return
+  }
   throw new TestnetError(`unknown step ${JSON.stringify(step)}`)
+}
+
+/**
+ * Background churn: a share of the peers (drawn with the run's seed) come and go, each
+ * online for a Weibull-distributed session, then crashed (SIGKILL) and down for an
+ * exponential while, until the step's time is up; every churned peer is up at the end.
+ */
+async function churn (spec: Extract<Step, { churn: unknown }>['churn'], c: StepContext): Promise<void> {
+  const status = await c.t.status()
+  const peers = status.nodes.filter(n => n.alive && n.kind === 'peer' && !n.name.startsWith('mega'))
+  const churners = shuffle(peers, c.random).slice(0, Math.round(spec.share * peers.length)).map(n => n.name)
+  const session = weibull({ shape: spec.sessionShape, mean: spec.meanSession }, c.random)
+  const downtime = spec.meanDowntime > 0 ? exponential(spec.meanDowntime, c.random) : () => 0
+  const until = Date.now() + spec.for
+  let sessions = 0
+  c.progress(`[${c.policy}] churn for ${spec.for / 1000} s: ${churners.length} of ${peers.length} peers, Weibull sessions (shape ${spec.sessionShape}, mean ${spec.meanSession / 1000} s), mean downtime ${spec.meanDowntime / 1000} s`)
+  await c.rec.event('churn-begin', { nodes: churners.length, shape: spec.sessionShape, meanSessionMs: spec.meanSession, meanDowntimeMs: spec.meanDowntime, forMs: spec.for })
+  const stopped = (): boolean => c.signal?.aborted === true
+  const live = async (name: string): Promise<void> => {
+    while (!stopped()) {
+      const up = session()
+      if (Date.now() + up >= until) return
+      await c.pause(up)
+      if (stopped() || Date.now() >= until) return
+      await c.t.kill([name])
+      c.down.add(name)
+      sessions++
+      await c.rec.event('churn-leave', { node: name, sessionMs: Math.round(up) })
+      await c.pause(Math.min(downtime(), Math.max(0, until - Date.now())))
+      if (stopped()) return
+      await c.t.start([name])
+      c.down.delete(name)
+      await c.rec.event('churn-join', { node: name })
+    }
+  }
+  await Promise.all(churners.map(live))
+  c.progress(`[${c.policy}] churn over: ${sessions} sessions ended`)
+  await c.rec.event('churn-end', { sessions })
 }

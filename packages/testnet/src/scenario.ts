@@ -65,7 +65,22 @@ const joinStep = z.strictObject({
   })
 })
 
-const STEP_KINDS = ['wait', 'observe', 'kill', 'restart', 'inject', 'join']
+const churnStep = z.strictObject({
+  churn: z.strictObject({
+    /** how long the churn lasts; every churned peer is back up when the step ends */
+    for: duration.refine(ms => ms > 0, 'must be longer than 0'),
+    /** share of the peers that come and go (the rest stay up) */
+    share: share.default(0.3),
+    /** Weibull shape of session lengths (measured P2P networks: 0.3-0.6; 1 is exponential) */
+    sessionShape: z.number().gt(0).max(10).default(0.5),
+    /** mean session length */
+    meanSession: duration.refine(ms => ms >= 100, 'must be at least 100ms').default(60_000),
+    /** mean time a churned peer stays down (exponential) */
+    meanDowntime: duration.default(10_000)
+  })
+})
+
+const STEP_KINDS = ['wait', 'observe', 'kill', 'restart', 'inject', 'join', 'churn']
 
 /** Say which step kinds exist when a step names none of them (rather than "Invalid input"). */
 const knownStep = z.unknown().check(ctx => {
@@ -76,7 +91,7 @@ const knownStep = z.unknown().check(ctx => {
   }
 })
 
-const STEP_SCHEMAS = { wait: waitStep, observe: observeStep, kill: killStep, restart: restartStep, inject: injectStep, join: joinStep }
+const STEP_SCHEMAS = { wait: waitStep, observe: observeStep, kill: killStep, restart: restartStep, inject: injectStep, join: joinStep, churn: churnStep }
 type StepOutput = { [K in keyof typeof STEP_SCHEMAS]: z.output<typeof STEP_SCHEMAS[K]> }[keyof typeof STEP_SCHEMAS]
 
 /**

@@ -150,6 +150,19 @@ describe('parseScenario: kill', () => {
     assert.equal(configError(() => parseScenario(scenarioText('  - kill: { share: 0.5, supernodeBias: 2 }'))).field, 'steps[0].kill.supernodeBias')
   })
 
+  it('parses a churn step with its defaults, and rejects bad churn fields by name', () => {
+    assert.deepEqual(steps('  - churn: { for: 2m }'), [{ churn: { for: 120_000, share: 0.3, sessionShape: 0.5, meanSession: 60_000, meanDowntime: 10_000 } }])
+    assert.deepEqual(steps('  - churn: { for: 30s, share: 0.5, sessionShape: 0.4, meanSession: 20s, meanDowntime: 0 }'),
+      [{ churn: { for: 30_000, share: 0.5, sessionShape: 0.4, meanSession: 20_000, meanDowntime: 0 } }])
+    const err = configError(() => parseScenario(scenarioText('  - churn: { for: 1m, sessionShape: 0 }'), 'c.yaml'))
+    assert.equal(err.field, 'steps[0].churn.sessionShape')
+    assert.equal(err.line, 5)
+    assert.equal(configError(() => parseScenario(scenarioText('  - churn: { share: 0.2 }'))).field, 'steps[0].churn.for')
+    assert.equal(configError(() => parseScenario(scenarioText('  - churn: { for: 0 }'))).field, 'steps[0].churn.for')
+    assert.equal(configError(() => parseScenario(scenarioText('  - churn: { for: 1m, meanSession: 10ms }'))).field, 'steps[0].churn.meanSession')
+    assert.equal(configError(() => parseScenario(scenarioText('  - churn: { for: 1m, share: 2 }'))).field, 'steps[0].churn.share')
+  })
+
   it('rejects a bad wait share', () => {
     const err = configError(() => parseScenario(scenarioText('  - wait:', '      loggedInShare: 1.01'), 'w.yaml'))
     assert.equal(err.field, 'steps[0].wait.loggedInShare')
@@ -164,7 +177,7 @@ describe('parseScenario: errors', () => {
     assert.equal(err.field, 'steps[1]')
     assert.equal(err.line, 6)
     assert.equal(err.column, 5)
-    assert.match(err.problem, /wait, observe, kill, restart, inject, join/)
+    assert.match(err.problem, /wait, observe, kill, restart, inject, join, churn/)
     assert.match(err.problem, /explode/)
   })
 

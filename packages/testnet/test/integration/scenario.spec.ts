@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { Sandbox, cli, isAlive } from './harness.js'
 
-const SCENARIO = `# a small cascade: every supernode killed, restarted over 3 s
+const SCENARIO = `# a small cascade: every supernode killed, restarted over 3 s; then a little churn
 name: tiny-cascade
 policies: [adaptive]
 testnet:
@@ -23,6 +23,8 @@ steps:
   - kill: { share: 0.5, supernodeBias: 1 }
   - restart: { nodes: killed, spread: 3s }
   - observe: 12s
+  - churn: { for: 6s, share: 0.5, sessionShape: 0.5, meanSession: 1s, meanDowntime: 500ms }
+  - observe: 8s
 assertions:
   - { metric: finalLoggedInShare, min: 0.9 }
   - { metric: minLoggedInShare, max: 1 }
@@ -56,7 +58,10 @@ describe('stampede run', () => {
     assert.match(csv[0] ?? '', /^t,phase,online,loggedIn,loggedInShare,supernodes,capacity,demand,loginAttempts/)
     const events = (await readFile(join(out, 'events.jsonl'), 'utf8')).trim().split('\n').map(l => JSON.parse(l) as { type: string, nodes?: unknown })
     const types = new Set(events.map(e => e.type))
-    for (const t of ['trigger', 'kill', 'restart-begin', 'restart-end']) assert.ok(types.has(t), `event ${t}`)
+    for (const t of ['trigger', 'kill', 'restart-begin', 'restart-end', 'churn-begin', 'churn-leave', 'churn-join', 'churn-end']) assert.ok(types.has(t), `event ${t}`)
+    // churn crashed real processes and brought each one back
+    const left = events.filter(e => e.type === 'churn-leave').length
+    assert.equal(events.filter(e => e.type === 'churn-join').length, left)
     // every node of the run is gone
     const nodes = JSON.parse(await readFile(join(box.stateDir, 'tiny-cascade-adaptive', 'nodes.json'), 'utf8')) as { nodes: Array<{ pid: number | null }> }
     for (const n of nodes.nodes) assert.ok(n.pid == null || !isAlive(n.pid), 'no node left running')
