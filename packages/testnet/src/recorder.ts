@@ -31,20 +31,27 @@ function label (key: string): { name: string, value: string } {
   return { name: m?.[1] ?? key, value: m?.[2] ?? '' }
 }
 
-/** Per-node counter totals turned into per-interval deltas; a restarted node starts from zero. */
-class CounterDeltas {
-  private readonly prev = new Map<string, Record<string, number>>()
+/**
+ * Per-node counter totals turned into per-interval deltas. A restarted node counts from
+ * zero again: its totals are compared with the previous ones only while it is the same
+ * process (`start` is the node's start count), so counts made after a restart are never
+ * mistaken for counts already seen.
+ */
+export class CounterDeltas {
+  private readonly prev = new Map<string, { start: number, counters: Record<string, number> }>()
 
-  take (node: string, counters: Record<string, number> | undefined): Record<string, number> {
+  take (node: string, counters: Record<string, number> | undefined, start = 0): Record<string, number> {
     const out: Record<string, number> = {}
     if (counters == null) return out
-    const before = this.prev.get(node) ?? {}
+    const last = this.prev.get(node)
+    const before = last != null && last.start === start ? last.counters : {}
     for (const [k, v] of Object.entries(counters)) {
       const was = before[k] ?? 0
+      // a drop means the node restarted between two samples without our seeing it
       const d = v >= was ? v - was : v
       if (d > 0) out[k] = d
     }
-    this.prev.set(node, counters)
+    this.prev.set(node, { start, counters })
     return out
   }
 }
@@ -123,8 +130,9 @@ export class Recorder {
     this.lastAt = at
     const sum = { loginAttempts: 0, loginSuccesses: 0, loginRefusals: 0, loginTimeouts: 0, loginErrors: 0, attachAttempts: 0, attachSuccesses: 0, attachRefusals: 0, attachTimeouts: 0, loginServerRequests: 0, loginServerLogins: 0, loginServerServed: 0, promotions: 0, demotions: 0, overloadDemotions: 0, messages: 0 }
     const counters = this.testnet.lastCounters()
+    const starts = new Map(status.nodes.map(n => [n.name, n.restarts]))
     for (const [node, totals] of counters) {
-      const d = this.deltas.take(node, totals)
+      const d = this.deltas.take(node, totals, starts.get(node) ?? 0)
       for (const [key, n] of Object.entries(d)) {
         const { name, value } = label(key)
         switch (name) {
