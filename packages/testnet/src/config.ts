@@ -60,6 +60,12 @@ export interface TestnetConfig {
   name: string
   /** Peers, not counting the login server. */
   nodes: number
+  /**
+   * Peers per worker process: 1 (process mode, the default) runs each node in a process of
+   * its own; K > 1 (packed mode) runs K nodes in each worker process, so a machine holds
+   * more of them. The login server always has a process of its own.
+   */
+  nodesPerProcess: number
   seed: number
   /** Loopback address every process listens on. */
   host: string
@@ -76,6 +82,8 @@ export interface TestnetConfig {
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/
 export const MIN_NODES = 1
 export const MAX_NODES = 2000
+/** Most nodes one worker process runs in packed mode (one event loop, one core). */
+export const MAX_NODES_PER_PROCESS = 64
 export const MAX_PROFILE_CAPACITY = 100_000
 export const MAX_PROFILE_BANDWIDTH_KBPS = 10_000_000
 export const MAX_HOST_CACHE_ENTRIES = 10_000
@@ -90,6 +98,8 @@ export const MAX_REFERRALS = 16
 
 export const DEFAULT_NAME = 'default'
 export const DEFAULT_NODES = 20
+/** Process mode: every node a process of its own. */
+export const DEFAULT_NODES_PER_PROCESS = 1
 export const DEFAULT_SEED = 1
 export const DEFAULT_HOST = '127.0.0.1'
 
@@ -139,6 +149,7 @@ export function defaultConfig (): TestnetConfig {
   return {
     name: DEFAULT_NAME,
     nodes: DEFAULT_NODES,
+    nodesPerProcess: DEFAULT_NODES_PER_PROCESS,
     seed: DEFAULT_SEED,
     host: DEFAULT_HOST,
     profiles: DEFAULT_PROFILES.map(p => ({ ...p })),
@@ -286,6 +297,7 @@ export const policySchema = z.strictObject({
 export const testnetConfigSchema: z.ZodType<TestnetConfig> = z.strictObject({
   name: nameSchema.default(DEFAULT_NAME),
   nodes: z.int().min(MIN_NODES).max(MAX_NODES).default(DEFAULT_NODES),
+  nodesPerProcess: z.int().min(1).max(MAX_NODES_PER_PROCESS).default(DEFAULT_NODES_PER_PROCESS),
   seed: z.int().default(DEFAULT_SEED),
   host: z.string().refine(isLoopbackAddress, 'must be a loopback address (127.0.0.0/8 or ::1): the testnet runs on this machine only').default(DEFAULT_HOST),
   profiles: profilesSchema.default(() => DEFAULT_PROFILES.map(p => ({ ...p }))),
@@ -367,10 +379,11 @@ export async function loadConfig (file: string): Promise<TestnetConfig> {
  * Returns a copy of `cfg` with the given command-line overrides applied, validated again
  * with every rule `parseConfig` applies. A bad value throws a `ConfigError` naming the field.
  */
-export function applyOverrides (cfg: TestnetConfig, o: { nodes?: number, seed?: number, name?: string }): TestnetConfig {
+export function applyOverrides (cfg: TestnetConfig, o: { nodes?: number, nodesPerProcess?: number, seed?: number, name?: string }): TestnetConfig {
   const next: TestnetConfig = {
     ...cfg,
     ...(o.nodes != null ? { nodes: o.nodes } : {}),
+    ...(o.nodesPerProcess != null ? { nodesPerProcess: o.nodesPerProcess } : {}),
     ...(o.seed != null ? { seed: o.seed } : {}),
     ...(o.name != null ? { name: o.name } : {})
   }

@@ -331,3 +331,40 @@ describe('isLoopbackAddress', () => {
     for (const a of ['128.0.0.1', '0.0.0.0', '::', '192.168.1.1', 'localhost', '', '::2']) assert.equal(isLoopbackAddress(a), false, a)
   })
 })
+
+describe('nodesPerProcess (packed mode)', () => {
+  it('defaults to 1, a process per node', () => {
+    assert.equal(defaultConfig().nodesPerProcess, 1)
+    assert.equal(parseConfig('nodes: 4').nodesPerProcess, 1)
+  })
+
+  it('accepts 1 to 64 peers per worker process', () => {
+    assert.equal(parseConfig('nodes: 100\nnodesPerProcess: 10').nodesPerProcess, 10)
+    assert.equal(parseConfig('nodesPerProcess: 64').nodesPerProcess, 64)
+    // more per process than there are peers: one worker runs them all
+    assert.equal(parseConfig('nodes: 3\nnodesPerProcess: 8').nodesPerProcess, 8)
+  })
+
+  it('rejects 0, fractions, words and more than 64 with file, line and field', () => {
+    const err = configError(() => parseConfig('nodes: 12\nseed: 3\nnodesPerProcess: 0\n', 'packed.yaml'))
+    assert.equal(err.field, 'nodesPerProcess')
+    assert.equal(err.line, 3)
+    assert.equal(err.column, 18)
+    assert.match(err.message, /^packed\.yaml:3:18: nodesPerProcess: /)
+    assert.equal(configError(() => parseConfig('nodesPerProcess: 65')).field, 'nodesPerProcess')
+    assert.equal(configError(() => parseConfig('nodesPerProcess: 2.5')).field, 'nodesPerProcess')
+    assert.equal(configError(() => parseConfig('nodesPerProcess: four')).field, 'nodesPerProcess')
+  })
+
+  it('is a known field, hinted for a misspelling', () => {
+    const err = configError(() => parseConfig('nodesPerProces: 4'))
+    assert.equal(err.field, 'nodesPerProces')
+    assert.match(err.problem, /known fields: .*nodesPerProcess/)
+  })
+
+  it('is overridden and re-validated by applyOverrides', () => {
+    assert.equal(applyOverrides(defaultConfig(), { nodesPerProcess: 4 }).nodesPerProcess, 4)
+    assert.equal(applyOverrides(parseConfig('nodesPerProcess: 4'), {}).nodesPerProcess, 4)
+    assert.equal(configError(() => applyOverrides(defaultConfig(), { nodesPerProcess: 0 })).field, 'nodesPerProcess')
+  })
+})
