@@ -20,10 +20,15 @@
  * }
  * ```
  */
-export { Testnet, TestnetError, defaultNodeEntry, mapLimit, NODE_EXEC_ARGV } from './testnet.js'
-export type { TestnetOptions, TestnetStatus, TestnetSummary, NodeView, NodeRole } from './testnet.js'
+export { Testnet, TestnetError, defaultNodeEntry, defaultWorkerEntry, mapLimit, NODE_EXEC_ARGV } from './testnet.js'
+export type { TestnetOptions, TestnetStatus, TestnetSummary, NodeView, NodeRole, WorkerView } from './testnet.js'
 export { NodeProcess, NodeStartError } from './node-process.js'
-export type { NodeProcessSpec, NodeLauncher, ReadyMessage } from './node-process.js'
+export type { NodeProcessSpec, NodeLauncher, ReadyMessage, NodeHandle, NodeExit } from './node-process.js'
+export { WorkerProcess, PackedNode, WorkerError } from './worker-process.js'
+export type { WorkerSpec, WorkerExit, WorkerRequest, WorkerMessage } from './worker-process.js'
+export { estimateCapacity, checkCapacity, readHostLimits, CapacityError } from './capacity.js'
+export type { CapacityEstimate, HostLimits } from './capacity.js'
+export * from './constants.js'
 export { parseConfig, loadConfig, defaultConfig, applyOverrides, assignProfiles, DEFAULT_PROFILES } from './config.js'
 export type { TestnetConfig, ProfileConfig, PromotionConfig, TimingConfig, LoginServerConfig, HostCacheConfig } from './config.js'
 export { parseSelector, selectNodes } from './selector.js'

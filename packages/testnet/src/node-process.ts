@@ -29,6 +29,8 @@ export interface NodeProcessSpec {
 export interface NodeLauncher {
   /** the node executable (bundled entry point when built) */
   entry: string
+  /** the packed-mode executable that runs several nodes (bundled entry point when built) */
+  workerEntry?: string
   /** Node.js flags for node processes */
   execArgv: string[]
   env: NodeJS.ProcessEnv
@@ -39,12 +41,51 @@ export class NodeStartError extends Error {
   override name = 'NodeStartError'
 }
 
+/** How a node last went down. */
+export interface NodeExit {
+  code: number | null
+  signal: string | null
+  /** the launcher asked for it (kill, restart, down) */
+  expected: boolean
+  at: number
+}
+
+/**
+ * One overlay node as the launcher drives it: a process of its own (`NodeProcess`) or
+ * one of several nodes in a worker process (`PackedNode`, packed mode).
+ */
+export interface NodeHandle {
+  readonly spec: NodeProcessSpec
+  readonly name: string
+  /** the process it runs in (shared by the nodes of a worker); null while down */
+  readonly pid: number | null
+  readonly alive: boolean
+  readonly paused: boolean
+  readonly peerId: string | null
+  readonly addrs: string[]
+  readonly controlPort: number | null
+  /** times started */
+  readonly starts: number
+  readonly lastExit: NodeExit | null
+  /** the worker process it belongs to in packed mode; null for a process of its own */
+  readonly worker: string | null
+  onExit?: (node: NodeHandle, code: number | null, signal: string | null, expected: boolean) => void
+  /** start it and wait until it listens (same identity, data and port as before) */
+  start(launcher: NodeLauncher, env?: NodeJS.ProcessEnv): Promise<void>
+  /** KILL: a crash with no goodbye; TERM: a polite stop, a crash after `graceMs` */
+  stop(signal: 'KILL' | 'TERM', graceMs?: number): Promise<void>
+  pause(): void
+  resume(): void
+  waitExit(): Promise<void>
+}
+
 /**
  * One overlay node running as a child process, with an IPC channel: the node reports
  * `ready`, and exits by itself when this process (its parent) goes away.
  */
-export class NodeProcess {
+export class NodeProcess implements NodeHandle {
   readonly spec: NodeProcessSpec
+  readonly worker = null
   private child: ChildProcess | undefined
   private exited: Promise<void> = Promise.resolve()
   private requestedStop = false
@@ -55,8 +96,8 @@ export class NodeProcess {
   addrs: string[] = []
   controlPort: number | null = null
   starts = 0
-  lastExit: { code: number | null, signal: string | null, expected: boolean, at: number } | null = null
-  onExit?: (proc: NodeProcess, code: number | null, signal: string | null, expected: boolean) => void
+  lastExit: NodeExit | null = null
+  onExit?: (proc: NodeHandle, code: number | null, signal: string | null, expected: boolean) => void
 
   constructor (spec: NodeProcessSpec) {
     this.spec = spec

@@ -20,6 +20,8 @@ export interface RunScenarioOptions {
   seed?: number
   /** overrides the scenario's testnet size */
   nodes?: number
+  /** overrides the scenario's testnet.nodesPerProcess (packed mode when > 1) */
+  nodesPerProcess?: number
   /** the run directory: timeseries.csv, events.jsonl, summary.json, run.json */
   outDir: string
   /** where the testnet's own state (node data and logs) lives */
@@ -93,6 +95,7 @@ export async function runScenario (opts: RunScenarioOptions): Promise<RunResult>
     name: `${scenario.name}-${policy}`.slice(0, 32).replace(/-+$/, ''),
     seed,
     nodes: opts.nodes ?? scenario.testnet.nodes,
+    nodesPerProcess: opts.nodesPerProcess ?? scenario.testnet.nodesPerProcess,
     policy: { ...scenario.testnet.policy, family: policy }
   }
   const dir = opts.outDir
@@ -123,7 +126,18 @@ export async function runScenario (opts: RunScenarioOptions): Promise<RunResult>
 
   try {
     progress(`[${policy}] starting ${config.nodes} peers and a login server`)
-    testnet = await Testnet.launch({ config, stateDir: opts.stateDir }, (n, total) => {
+    if (config.nodesPerProcess <= 1 && scenario.steps.some(st => 'kill' in st && st.kill.workers != null)) {
+      throw new ScenarioError('a kill step names workers, which exist in packed mode only: run with --nodes-per-process above 1')
+    }
+    testnet = await Testnet.launch({
+      config,
+      stateDir: opts.stateDir,
+      // a worker process that dies takes its nodes with it: on the timeline, with their names
+      onWorkerExit: (exit) => {
+        progress(`[${policy}] worker ${exit.worker} (pid ${exit.pid ?? '?'}) ${exit.expected ? 'stopped' : 'died'} (${exit.signal ?? `code ${exit.code}`}), taking ${exit.nodes.length} nodes`)
+        void recorder?.event('worker-exit', { worker: exit.worker, pid: exit.pid, code: exit.code, signal: exit.signal, expected: exit.expected, nodes: exit.nodes }).catch(() => {})
+      }
+    }, (n, total) => {
       if (n === total || n % 20 === 0) progress(`[${policy}] spawned ${n}/${total}`)
     })
     const t = testnet
@@ -210,6 +224,10 @@ async function runStep (step: Step, c: StepContext): Promise<void> {
       await c.pause(250)
     }
   }
+  if ('kill' in step && step.kill.workers != null) {
+    await killWorkers(step.kill, step.kill.workers, c)
+    return
+  }
   if ('kill' in step) {
     const status = await c.t.status()
     // peers only: the login server is the one central component, never a victim
@@ -272,6 +290,25 @@ async function runStep (step: Step, c: StepContext): Promise<void> {
     return
   }
   throw new TestnetError(`unknown step ${JSON.stringify(step)}`)
+}
+
+/** A kill step of whole worker processes (packed mode): each takes all its nodes down at once. */
+async function killWorkers (kill: Extract<Step, { kill: unknown }>['kill'], count: number, c: StepContext): Promise<void> {
+  const status = await c.t.status()
+  const running = status.workers.filter(w => w.alive)
+  const chosen = shuffle(running, c.random).slice(0, count).map(w => w.name)
+  const byName = new Map(status.nodes.map(n => [n.name, n]))
+  const victims = running.filter(w => chosen.includes(w.name)).flatMap(w => w.nodes).filter(n => byName.get(n)?.alive === true)
+  const killedSns = victims.filter(v => byName.get(v)?.role === 'supernode').length
+  const isTrigger = kill.trigger ?? c.markers.trigger == null
+  if (isTrigger) {
+    c.markers.trigger = c.rec.now()
+    await c.rec.event('trigger', { what: 'kill', nodes: victims.length, supernodes: killedSns, workers: chosen.length })
+  }
+  c.progress(`[${c.policy}] killing ${chosen.length} of ${running.length} worker processes: ${victims.length} peers (${killedSns} supernodes)`)
+  await c.t.killWorkers(chosen, kill.signal)
+  for (const v of victims) c.down.add(v)
+  await c.rec.event('kill', { workers: chosen, nodes: victims, supernodes: killedSns, signal: kill.signal })
 }
 
 /**

@@ -32,12 +32,14 @@ const killStep = z.strictObject({
   kill: z.strictObject({
     share: share.optional(),
     count: z.int().min(1).optional(),
+    /** packed mode: this many whole worker processes (each with all its nodes), like machines */
+    workers: z.int().min(1).max(2_000).optional(),
     /** share of the victims drawn from the supernodes first (0: no bias) */
     supernodeBias: z.number().min(0).max(1).default(0),
     signal: z.enum(['KILL', 'TERM']).default('KILL'),
     /** marks this kill as the run's trigger (the first kill is, unless another says so) */
     trigger: z.boolean().optional()
-  }).refine(k => (k.share == null) !== (k.count == null), 'give exactly one of share or count')
+  }).refine(k => [k.share, k.count, k.workers].filter(v => v != null).length === 1, 'give exactly one of share or count (or workers, in packed mode)')
 })
 const restartStep = z.strictObject({
   restart: z.strictObject({
@@ -131,6 +133,14 @@ const scenarioSchema = z.strictObject({
   sampleInterval: duration.default(1_000),
   steps: z.array(stepSchema).min(1),
   assertions: z.array(assertionSchema).default([])
+}).check(ctx => {
+  if (ctx.issues.length > 0) return
+  const { testnet, steps } = ctx.value
+  steps.forEach((step, i) => {
+    if ('kill' in step && step.kill.workers != null && testnet.nodesPerProcess <= 1) {
+      ctx.issues.push({ code: 'custom', input: step.kill.workers, path: ['steps', i, 'kill', 'workers'], message: 'kills worker processes, which exist in packed mode only: set testnet.nodesPerProcess above 1' })
+    }
+  })
 })
 
 export type Step = z.output<typeof stepSchema>

@@ -4,6 +4,7 @@ import { readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeFileAtomic } from '@stampede/node'
 import { UsageError } from './errors.js'
+import { TestnetError } from './testnet.js'
 import type { Selector } from './selector.js'
 import type { Testnet } from './testnet.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
@@ -51,6 +52,8 @@ interface ActionBody {
   role?: 'supernode' | 'client'
   signal?: 'KILL' | 'TERM'
   spreadMs?: number
+  /** the selector picks worker processes (packed mode) */
+  workers?: boolean
 }
 
 async function readBody (req: IncomingMessage): Promise<ActionBody> {
@@ -103,6 +106,10 @@ export async function serveTestnet (testnet: Testnet, opts: { onDown(): void }):
     const body = await readBody(req)
     const selector = body.selector ?? { kind: 'all' }
     const role = body.role
+    if (body.workers === true) {
+      await workerAction(testnet, path, selector, body, res)
+      return
+    }
     switch (path) {
       case '/kill': {
         const names = await testnet.select(selector, { role, alive: true })
@@ -162,6 +169,34 @@ export async function serveTestnet (testnet: Testnet, opts: { onDown(): void }):
   }
 }
 
+/** kill, restart, pause or resume whole worker processes (packed mode). */
+async function workerAction (testnet: Testnet, path: string, selector: Selector, body: ActionBody, res: ServerResponse): Promise<void> {
+  switch (path) {
+    case '/kill': {
+      const workers = testnet.selectWorkers(selector, { alive: true })
+      send(res, 200, { action: 'kill', workers, nodes: await testnet.killWorkers(workers, body.signal ?? 'KILL') })
+      return
+    }
+    case '/restart': {
+      const workers = testnet.selectWorkers(selector)
+      send(res, 200, { action: 'restart', workers, nodes: await testnet.restartWorkers(workers, { spreadMs: body.spreadMs ?? 0, signal: body.signal ?? 'KILL' }) })
+      return
+    }
+    case '/pause': {
+      const workers = testnet.selectWorkers(selector, { alive: true, paused: false })
+      send(res, 200, { action: 'pause', workers, nodes: testnet.pauseWorkers(workers) })
+      return
+    }
+    case '/resume': {
+      const workers = testnet.selectWorkers(selector, { paused: true })
+      send(res, 200, { action: 'resume', workers, nodes: testnet.resumeWorkers(workers) })
+      return
+    }
+    default:
+      send(res, 404, { error: 'not found' })
+  }
+}
+
 /** Call a running testnet's supervisor. */
 export async function callSupervisor<T> (info: SupervisorInfo, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
   let res: Response
@@ -178,6 +213,8 @@ export async function callSupervisor<T> (info: SupervisorInfo, method: 'GET' | '
   const json = await res.json() as T & { error?: string, name?: string }
   if (!res.ok) {
     if (json.name === 'UsageError') throw new UsageError(json.error ?? 'bad request')
+    // the testnet's own failures (a node or worker that would not start or stop): no stack trace
+    if (json.name === 'TestnetError' || json.name === 'NodeStartError' || json.name === 'WorkerError') throw new TestnetError(json.error ?? 'testnet error')
     throw new Error(json.error ?? `supervisor answered ${res.status}`)
   }
   return json

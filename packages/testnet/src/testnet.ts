@@ -8,13 +8,17 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { seededRandom } from '@stampede/allocation'
 import { issueToken, loadOrCreateIdentity } from '@stampede/node'
+import { checkCapacity } from './capacity.js'
 import { assignProfiles } from './config.js'
+import { UsageError } from './errors.js'
 import { NodeProcess } from './node-process.js'
 import { findFreePorts } from './ports.js'
 import { selectNodes } from './selector.js'
+import { PackedNode, WorkerProcess } from './worker-process.js'
 import type { ProfileConfig, TestnetConfig } from './config.js'
 import type { PrivateKey } from '@libp2p/interface'
-import type { NodeLauncher } from './node-process.js'
+import type { NodeHandle, NodeLauncher } from './node-process.js'
+import type { WorkerExit } from './worker-process.js'
 import type { Selector } from './selector.js'
 import type { NodeStatus } from '@stampede/node'
 
@@ -52,6 +56,20 @@ export interface NodeView {
   /** false when alive but its control endpoint did not answer (paused, overloaded) */
   responding: boolean
   restarts: number
+  /** the worker process it runs in (packed mode); null for a process of its own */
+  worker: string | null
+}
+
+/** A worker process of packed mode and the nodes it runs. */
+export interface WorkerView {
+  name: string
+  pid: number | null
+  alive: boolean
+  paused: boolean
+  /** the nodes assigned to it, running or not */
+  nodes: string[]
+  /** times it was started again after it had gone */
+  restarts: number
 }
 
 export interface TestnetSummary {
@@ -70,6 +88,8 @@ export interface TestnetStatus {
   at: number
   loginServer: NodeView
   nodes: NodeView[]
+  /** worker processes (packed mode); empty in process mode */
+  workers: WorkerView[]
   summary: TestnetSummary
 }
 
@@ -81,8 +101,10 @@ export interface TestnetOptions {
   entry?: string
   /** @default DEFAULT_SPAWN_CONCURRENCY */
   spawnConcurrency?: number
-  /** told about every node exit that nobody asked for */
+  /** told about every node exit that nobody asked for (not those a dying worker took) */
   onUnexpectedExit?(name: string, code: number | null, signal: string | null): void
+  /** told about every worker process that exits (packed mode), with the nodes it took */
+  onWorkerExit?(exit: WorkerExit): void
 }
 
 /**
@@ -115,13 +137,21 @@ export function defaultNodeEntry (): string {
   return existsSync(bundle) ? bundle : bin
 }
 
+/** The packed-mode worker entry point (stampede-worker): the bundle when present, else the compiled one. */
+export function defaultWorkerEntry (): string {
+  const bin = fileURLToPath(import.meta.resolve('@stampede/node/bin'))
+  const bundle = resolve(dirname(bin), '../../bundle/stampede-worker.mjs')
+  return existsSync(bundle) ? bundle : join(dirname(bin), 'stampede-worker.js')
+}
+
 export class TestnetError extends Error {
   override name = 'TestnetError'
 }
 
 /**
  * A local testnet of real processes: one login server and `config.nodes` peers, each a
- * `stampede-node` child of this process. Its state (node data, logs, settings) lives in
+ * `stampede-node` child of this process, or, in packed mode (`nodesPerProcess` K > 1),
+ * K peers in each `stampede-worker` child. Its state (node data, logs, settings) lives in
  * one directory. This is the library API behind the `stampede` CLI.
  */
 export class Testnet {
@@ -130,40 +160,60 @@ export class Testnet {
   readonly token: string
   private readonly launcher: NodeLauncher
   private readonly login: NodeProcess
-  private readonly peers: NodeProcess[]
-  private readonly byName = new Map<string, NodeProcess>()
+  private readonly peers: NodeHandle[]
+  private readonly byName = new Map<string, NodeHandle>()
+  private readonly workers: WorkerProcess[]
   private readonly random: () => number
   private readonly spawnConcurrency: number
   private last: TestnetStatus | undefined
   private stopping = false
   private nodesDir = ''
   private readonly counters = new Map<string, Record<string, number>>()
-  private nodeSettings: (name: string, kind: 'login' | 'peer', settings: Record<string, unknown>, profile: string) => Promise<NodeProcess> = async () => { throw new TestnetError('not launched') }
+  private nodeSettings: (name: string, kind: 'login' | 'peer', settings: Record<string, unknown>, profile: string) => Promise<NodeHandle> = async () => { throw new TestnetError('not launched') }
   private peerBase: Record<string, unknown> = {}
+  private readonly onNodeExit: NonNullable<NodeHandle['onExit']>
+  private readonly onWorkerExit: (exit: WorkerExit) => void
 
-  private constructor (opts: TestnetOptions, dir: string, token: string, login: NodeProcess, peers: NodeProcess[]) {
+  private constructor (opts: TestnetOptions, dir: string, token: string, login: NodeProcess, peers: NodeHandle[], workers: WorkerProcess[] = []) {
     this.config = opts.config
     this.dir = dir
     this.token = token
     this.login = login
     this.peers = peers
+    this.workers = workers
     this.random = seededRandom(opts.config.seed * 7919 + 17)
     this.spawnConcurrency = opts.spawnConcurrency ?? DEFAULT_SPAWN_CONCURRENCY
     this.launcher = {
       entry: opts.entry ?? defaultNodeEntry(),
+      workerEntry: defaultWorkerEntry(),
       execArgv: NODE_EXEC_ARGV,
       env: { ...process.env, STAMPEDE_CONTROL_TOKEN: token, NODE_COMPILE_CACHE: join(opts.stateDir, '.compile-cache') },
       startupTimeoutMs: opts.config.timing.startupTimeoutMs
     }
-    for (const p of [login, ...peers]) {
-      this.byName.set(p.name, p)
-      p.onExit = (proc, code, signal, expected) => {
-        if (!expected && !this.stopping) {
-          log('%s exited unexpectedly (code %s, signal %s)', proc.name, code, signal)
-          opts.onUnexpectedExit?.(proc.name, code, signal)
-        }
+    this.onNodeExit = (proc, code, signal, expected) => {
+      // a node that went down with its worker is told about once, as the worker's exit
+      const host = proc.worker != null ? this.workers.find(w => w.name === proc.worker) : undefined
+      if (!expected && !this.stopping && host?.alive !== false) {
+        log('%s exited unexpectedly (code %s, signal %s)', proc.name, code, signal)
+        opts.onUnexpectedExit?.(proc.name, code, signal)
       }
     }
+    this.onWorkerExit = (exit) => {
+      if (this.stopping) return
+      log('%s (pid %s) exited (code %s, signal %s, %s), taking %d nodes: %s', exit.worker, exit.pid, exit.code, exit.signal, exit.expected ? 'asked for' : 'unexpectedly', exit.nodes.length, exit.nodes.join(', '))
+      opts.onWorkerExit?.(exit)
+      void this.writeNodesFile().catch(() => {})
+    }
+    for (const p of [login, ...peers]) {
+      this.byName.set(p.name, p)
+      p.onExit = this.onNodeExit
+    }
+    for (const w of workers) w.onExit = this.onWorkerExit
+  }
+
+  /** Peers per process: 1 in process mode, K in packed mode. */
+  get nodesPerProcess (): number {
+    return this.config.nodesPerProcess
   }
 
   /**
@@ -173,6 +223,8 @@ export class Testnet {
    */
   static async launch (opts: TestnetOptions, onSpawned?: (started: number, total: number) => void): Promise<Testnet> {
     const { config } = opts
+    // fail before anything starts when the machine cannot hold this many nodes
+    checkCapacity(config.nodes, config.nodesPerProcess)
     const dir = resolve(opts.stateDir, config.name)
     await mkdir(dir, { recursive: true, mode: 0o700 })
     await mkdir(join(opts.stateDir, '.compile-cache'), { recursive: true })
@@ -181,6 +233,8 @@ export class Testnet {
       const archive = join(dir, 'archive', new Date().toISOString().replace(/[:.]/g, '-'))
       await mkdir(dirname(archive), { recursive: true })
       await rename(nodesDir, archive)
+      const workersDir = join(dir, 'workers')
+      if (existsSync(workersDir)) await rename(workersDir, `${archive}-workers`)
     }
     const token = randomBytes(24).toString('hex')
     const ports = await findFreePorts(config.host, config.nodes + 1)
@@ -189,12 +243,29 @@ export class Testnet {
     // the nodes get the overlay's timers; the launcher keeps its own
     const { startupTimeoutMs: _startup, startSpreadMs: _spread, priorUptimeMs: _prior, ...timing } = config.timing
 
-    const makeSpec = async (name: string, kind: 'login' | 'peer', settings: Record<string, unknown>, profile: string): Promise<NodeProcess> => {
+    const workers: WorkerProcess[] = []
+    const packed = config.nodesPerProcess > 1
+    /** packed mode: the worker a new peer joins, the last one while it has room */
+    const workerWithRoom = async (): Promise<WorkerProcess> => {
+      const last = workers[workers.length - 1]
+      if (last != null && last.nodes.length < config.nodesPerProcess) return last
+      const name = `worker-${String(workers.length + 1).padStart(2, '0')}`
+      const workerDir = join(dir, 'workers', name)
+      await mkdir(workerDir, { recursive: true })
+      const w = new WorkerProcess({ name, stdoutPath: join(workerDir, 'stdout.log'), stderrPath: join(workerDir, 'stderr.log'), maxNodes: config.nodesPerProcess })
+      workers.push(w)
+      return w
+    }
+    const makeSpec = async (name: string, kind: 'login' | 'peer', settings: Record<string, unknown>, profile: string): Promise<NodeHandle> => {
       const nodeDir = join(nodesDir, name)
       const dataDir = join(nodeDir, 'data')
       await mkdir(dataDir, { recursive: true, mode: 0o700 })
       const configPath = join(nodeDir, 'node.json')
       await writeFile(configPath, JSON.stringify({ name, role: kind, dataDir, eventLog: join(nodeDir, 'events.jsonl'), control: { host: '127.0.0.1', port: 0 }, timing, ...settings }, null, 2))
+      if (packed && kind === 'peer') {
+        const host = await workerWithRoom()
+        return new PackedNode({ name, kind, configPath, dataDir, stdoutPath: host.spec.stdoutPath, stderrPath: host.spec.stderrPath, profile }, host)
+      }
       return new NodeProcess({ name, kind, configPath, dataDir, stdoutPath: join(nodeDir, 'stdout.log'), stderrPath: join(nodeDir, 'stderr.log'), profile })
     }
 
@@ -212,7 +283,7 @@ export class Testnet {
         minTenureMs: p.minTenureMs,
         eligibility: { requireReachable: p.requireReachable, minCapacity: p.minCapacity, minBandwidthKbps: p.minBandwidthKbps, minUptimeMs: p.minUptimeMs }
       }
-    }, 'login')
+    }, 'login') as NodeProcess
 
     const testnetRandom = seededRandom(config.seed)
     const profiles = assignProfiles(config, testnetRandom)
@@ -226,7 +297,8 @@ export class Testnet {
     const t0 = new Testnet(opts, dir, token, login, [])
     await login.start(t0.launcher)
     const loginAddress = { id: login.peerId as string, addrs: login.addrs.map(a => a.replace(/\/p2p\/[^/]+$/, '')) }
-    const peers = await mapLimit(peerSettings, 16, async (s) => makeSpec(s.name, 'peer', {
+    // one at a time in packed mode: peers fill the workers in order
+    const peers = await mapLimit(peerSettings, packed ? 1 : 16, async (s) => makeSpec(s.name, 'peer', {
       listen: [listen(s.port)],
       seed: s.seed,
       loginServer: loginAddress,
@@ -235,7 +307,7 @@ export class Testnet {
       profile: { name: s.profile.name, reachable: s.profile.reachable, capacity: s.profile.capacity, bandwidthKbps: s.profile.bandwidthKbps },
       hostCache: { maxEntries: config.hostCache.maxEntries }
     }, s.profile.name))
-    const testnet = new Testnet(opts, dir, token, login, peers)
+    const testnet = new Testnet(opts, dir, token, login, peers, workers)
     testnet.nodesDir = nodesDir
     testnet.nodeSettings = makeSpec
     testnet.peerBase = { loginServer: loginAddress, policy: config.policy, hostCache: { maxEntries: config.hostCache.maxEntries } }
@@ -268,7 +340,7 @@ export class Testnet {
     return this.peers.map(p => p.name)
   }
 
-  process (name: string): NodeProcess {
+  process (name: string): NodeHandle {
     const p = this.byName.get(name)
     if (p == null) throw new TestnetError(`no node named ${name}`)
     return p
@@ -316,7 +388,8 @@ export class Testnet {
         peerId: p.peerId,
         controlPort: p.controlPort,
         responding: s != null,
-        restarts: Math.max(0, p.starts - 1)
+        restarts: Math.max(0, p.starts - 1),
+        worker: p.worker
       }
     })
     const [loginView, ...nodes] = views as [NodeView, ...NodeView[]]
@@ -326,6 +399,7 @@ export class Testnet {
       at: Date.now(),
       loginServer: loginView,
       nodes,
+      workers: this.workers.map(w => ({ name: w.name, pid: w.pid, alive: w.alive, paused: w.paused, nodes: w.nodes.map(n => n.name), restarts: Math.max(0, w.starts - 1) })),
       summary: {
         total: nodes.length,
         alive: nodes.filter(n => n.alive).length,
@@ -338,7 +412,7 @@ export class Testnet {
     return this.last
   }
 
-  private async fetchStatus (p: NodeProcess): Promise<NodeStatus | undefined> {
+  private async fetchStatus (p: NodeHandle): Promise<NodeStatus | undefined> {
     if (!p.alive || p.paused || p.controlPort == null) return undefined
     try {
       const res = await fetch(`http://127.0.0.1:${p.controlPort}/status`, {
@@ -443,7 +517,7 @@ export class Testnet {
     const ip = this.config.host.includes(':') ? 'ip6' : 'ip4'
     let loginKey: PrivateKey | undefined
     if (opts.operator === true) loginKey = await loadOrCreateIdentity(this.login.spec.dataDir)
-    const added: NodeProcess[] = []
+    const added: NodeHandle[] = []
     for (let i = 0; i < count; i++) {
       const name = `${prefix}-${String(existing + i + 1).padStart(2, '0')}`
       const dataDir = join(this.nodesDir, name, 'data')
@@ -463,7 +537,12 @@ export class Testnet {
         settings.operatorToken = Buffer.from(token).toString('base64')
       }
       const proc = await this.nodeSettings(name, 'peer', settings, profile.name)
-      proc.onExit = this.login.onExit
+      proc.onExit = this.onNodeExit
+      // packed mode: a peer added beyond the last worker's room opens a new worker
+      if (proc instanceof PackedNode) {
+        if (!this.workers.includes(proc.host)) this.workers.push(proc.host)
+        proc.host.onExit ??= this.onWorkerExit
+      }
       this.byName.set(name, proc)
       this.peers.push(proc)
       added.push(proc)
@@ -491,30 +570,140 @@ export class Testnet {
     return this.login
   }
 
+  /**
+   * Freeze nodes with SIGSTOP. In packed mode a node shares its process, so only whole
+   * workers can be frozen: the names must cover every running node of each worker they
+   * touch (`pause all` does), else a UsageError says to pause workers instead.
+   */
   pause (names: readonly string[]): string[] {
     const procs = names.map(n => this.process(n)).filter(p => p.alive && !p.paused)
+    const hosts = this.wholeWorkers(procs, 'pause')
+    if (hosts != null) return this.pauseWorkers(hosts.map(w => w.name))
     for (const p of procs) p.pause()
     return procs.map(p => p.name)
   }
 
   resume (names: readonly string[]): string[] {
     const procs = names.map(n => this.process(n)).filter(p => p.paused)
+    const hosts = this.wholeWorkers(procs, 'resume')
+    if (hosts != null) return this.resumeWorkers(hosts.map(w => w.name))
     for (const p of procs) p.resume()
     return procs.map(p => p.name)
+  }
+
+  /**
+   * The workers of packed nodes that cover all their running nodes; undefined for nodes of
+   * their own processes; a UsageError when the names split a worker.
+   */
+  private wholeWorkers (procs: readonly NodeHandle[], verb: string): WorkerProcess[] | undefined {
+    const packed = procs.filter((p): p is PackedNode => p instanceof PackedNode)
+    if (packed.length === 0) return undefined
+    const chosen = new Set(procs.map(p => p.name))
+    const hosts = [...new Set(packed.map(p => p.host))]
+    const split = hosts.find(w => w.nodes.some(n => n.alive && !chosen.has(n.name)))
+    if (split != null) {
+      const inside = packed.filter(p => p.host === split).map(p => p.name)
+      const others = split.nodes.filter(n => n.alive && !chosen.has(n.name)).map(n => n.name)
+      throw new UsageError(`${verb}: ${inside.join(', ')} share${inside.length === 1 ? 's' : ''} ${split.name} with ${others.join(', ')} (packed mode, ${this.nodesPerProcess} nodes per process): a process freezes as a whole, so ${verb} whole workers (stampede ${verb} ${split.name} --workers) or run with --nodes-per-process 1`)
+    }
+    return hosts
+  }
+
+  /** Names of the worker processes (packed mode); empty in process mode. */
+  workerNames (): string[] {
+    return this.workers.map(w => w.name)
+  }
+
+  private worker (name: string): WorkerProcess {
+    const w = this.workers.find(x => x.name === name)
+    if (w == null) {
+      throw new UsageError(this.workers.length === 0
+        ? `no worker named ${name}: this testnet runs each node in a process of its own (nodesPerProcess 1)`
+        : `no worker named ${name} (workers: ${this.workers[0]?.name}..${this.workers[this.workers.length - 1]?.name})`)
+    }
+    return w
+  }
+
+  /** Choose workers by selector (packed mode), filtered by whether their process runs or is frozen. */
+  selectWorkers (selector: Selector, opts: { alive?: boolean, paused?: boolean } = {}): string[] {
+    if (this.workers.length === 0) throw new UsageError('--workers: this testnet runs each node in a process of its own; start it with --nodes-per-process K (K > 1) to have workers')
+    const { alive, paused } = opts
+    const pool = this.workers.map(w => ({
+      name: w.name,
+      role: 'worker',
+      alive: (alive == null || w.alive === alive) && (paused == null || w.paused === paused)
+    }))
+    return selectNodes(selector, pool, { alive: alive != null || paused != null ? true : undefined, random: this.random })
+  }
+
+  /** The nodes assigned to workers. */
+  nodesOfWorkers (names: readonly string[]): string[] {
+    return names.flatMap(n => this.worker(n).nodes.map(p => p.name))
+  }
+
+  /**
+   * Kill whole worker processes, like machines: SIGKILL takes all their nodes down at once
+   * (TERM stops them politely). Resolves to the nodes that were running in them.
+   */
+  async killWorkers (names: readonly string[], signal: 'KILL' | 'TERM' = 'KILL'): Promise<string[]> {
+    const hosts = names.map(n => this.worker(n)).filter(w => w.alive)
+    const took = hosts.flatMap(w => w.nodes.filter(n => n.alive).map(n => n.name))
+    await Promise.all(hosts.map(async w => { await w.stop(signal) }))
+    await this.writeNodesFile()
+    return took
+  }
+
+  /**
+   * Restart whole workers like rebooted machines: each is killed (if running) and its nodes
+   * started again in a fresh process, at a time drawn from [0, spreadMs] (seeded).
+   */
+  async restartWorkers (names: readonly string[], opts: { spreadMs?: number, signal?: 'KILL' | 'TERM' } = {}): Promise<string[]> {
+    const spread = opts.spreadMs ?? 0
+    const plan = names.map(n => ({ host: this.worker(n), at: spread > 0 ? Math.floor(this.random() * spread) : 0 })).sort((a, b) => a.at - b.at)
+    const begun = Date.now()
+    await mapLimit(plan, this.spawnConcurrency, async ({ host, at }) => {
+      const wait = begun + at - Date.now()
+      if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
+      if (this.stopping) return
+      await host.stop(opts.signal ?? 'KILL')
+      await mapLimit(host.nodes, this.spawnConcurrency, async p => { await p.start(this.launcher) })
+    })
+    await this.writeNodesFile()
+    return plan.flatMap(p => p.host.nodes.map(n => n.name))
+  }
+
+  /** SIGSTOP whole workers: all their nodes hang at once. Resolves to those nodes. */
+  pauseWorkers (names: readonly string[]): string[] {
+    const hosts = names.map(n => this.worker(n)).filter(w => w.alive && !w.paused)
+    for (const w of hosts) w.pause()
+    return hosts.flatMap(w => w.nodes.filter(n => n.alive).map(n => n.name))
+  }
+
+  resumeWorkers (names: readonly string[]): string[] {
+    const hosts = names.map(n => this.worker(n)).filter(w => w.paused)
+    for (const w of hosts) w.resume()
+    return hosts.flatMap(w => w.nodes.filter(n => n.alive).map(n => n.name))
   }
 
   /** Stop every node (TERM, then KILL after a grace period) and wait for all to exit. */
   async stop (graceMs = 5_000): Promise<void> {
     this.stopping = true
-    await Promise.all([...this.peers, this.login].map(async p => { await p.stop('TERM', graceMs) }))
+    const own = this.peers.filter(p => !(p instanceof PackedNode))
+    await Promise.all([
+      ...own.map(async p => { await p.stop('TERM', graceMs) }),
+      // a worker stops its nodes itself on SIGTERM
+      ...this.workers.map(async w => { await w.stop('TERM', graceMs) }),
+      this.login.stop('TERM', graceMs)
+    ])
     await this.writeNodesFile().catch(() => {})
   }
 
   /** pids, ports and ids of every node, for other tools and for cleaning up after a crash. */
   private async writeNodesFile (): Promise<void> {
     const nodes = [this.login, ...this.peers].map(p => ({
-      name: p.name, kind: p.spec.kind, pid: p.pid, alive: p.alive, peerId: p.peerId, addrs: p.addrs, controlPort: p.controlPort, dataDir: p.spec.dataDir
+      name: p.name, kind: p.spec.kind, pid: p.pid, alive: p.alive, peerId: p.peerId, addrs: p.addrs, controlPort: p.controlPort, dataDir: p.spec.dataDir, worker: p.worker
     }))
-    await writeFile(join(this.dir, 'nodes.json'), JSON.stringify({ updatedAt: new Date().toISOString(), nodes }, null, 2))
+    const workers = this.workers.map(w => ({ name: w.name, pid: w.pid, alive: w.alive, nodes: w.nodes.map(n => n.name) }))
+    await writeFile(join(this.dir, 'nodes.json'), JSON.stringify({ updatedAt: new Date().toISOString(), nodesPerProcess: this.nodesPerProcess, nodes, workers }, null, 2))
   }
 }

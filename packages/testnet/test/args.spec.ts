@@ -170,3 +170,53 @@ describe('help', () => {
     assert.match(HELP.restart, /--spread DURATION[\s\S]*default: 0ms/)
   })
 })
+
+describe('parseCli: packed mode', () => {
+  it('parses --nodes-per-process for up and run', () => {
+    assert.deepEqual(parseCli(['up', '--nodes', '16', '--nodes-per-process', '4']), { command: 'up', nodes: 16, nodesPerProcess: 4, detach: false, stateDir: '.stampede' })
+    assert.deepEqual(parseCli(['up', '--nodes-per-process=1']), { command: 'up', nodesPerProcess: 1, detach: false, stateDir: '.stampede' })
+    const run = parseCli(['run', 's.yaml', '--nodes-per-process', '8'])
+    assert.ok(run.command === 'run')
+    assert.equal(run.nodesPerProcess, 8)
+  })
+
+  it('rejects a bad --nodes-per-process, naming the option', () => {
+    for (const k of ['0', '65', '2.5', 'four', '']) {
+      const err = usageError(['up', '--nodes-per-process', k])
+      assert.equal(err.option, '--nodes-per-process', k)
+      assert.match(err.message, /--nodes-per-process/)
+    }
+    assert.equal(usageError(['run', 's.yaml', '--nodes-per-process', '0']).option, '--nodes-per-process')
+  })
+
+  it('parses --workers on kill, restart, pause and resume', () => {
+    assert.deepEqual(parseCli(['kill', '1', '--workers']), {
+      command: 'kill', name: 'default', stateDir: '.stampede', selector: { kind: 'count', count: 1 }, signal: 'KILL', workers: true
+    })
+    assert.deepEqual(parseCli(['restart', 'worker-01..worker-03', '--workers', '--spread', '2s']), {
+      command: 'restart', name: 'default', stateDir: '.stampede', selector: { kind: 'names', names: ['worker-01', 'worker-02', 'worker-03'] }, spreadMs: 2_000, signal: 'KILL', workers: true
+    })
+    assert.deepEqual(parseCli(['pause', 'worker-02', '--workers']), {
+      command: 'pause', name: 'default', stateDir: '.stampede', selector: { kind: 'names', names: ['worker-02'] }, workers: true
+    })
+    const resume = parseCli(['resume', 'all', '--workers'])
+    assert.ok(resume.command === 'resume')
+    assert.equal(resume.workers, true)
+    // without the flag nothing changes
+    assert.equal('workers' in parseCli(['kill', '1']), false)
+  })
+
+  it('rejects --workers with --role, and --workers elsewhere', () => {
+    assert.match(usageError(['kill', '1', '--workers', '--role', 'supernode']).message, /--role picks nodes, --workers picks whole worker processes/)
+    assert.equal(usageError(['up', '--workers']).option, '--workers')
+    assert.equal(usageError(['status', '--workers']).option, '--workers')
+  })
+
+  it('documents packed mode in the help of up, kill, restart, pause and resume', () => {
+    assert.match(HELP.up, /--nodes-per-process K[\s\S]*packed mode[\s\S]*login\s+server always has a process of its own/)
+    assert.match(HELP.up, /exit status 2/)
+    for (const command of ['kill', 'restart', 'pause', 'resume'] as const) assert.match(HELP[command], /--workers/, command)
+    assert.match(HELP.pause, /single packed node is refused/)
+    assert.match(HELP.run, /--nodes-per-process K/)
+  })
+})

@@ -280,3 +280,28 @@ describe('the headline scenario (patch-tuesday-2007.yaml)', () => {
     ])
   })
 })
+
+describe('parseScenario: killing workers (packed mode)', () => {
+  const packed = (...lines: string[]): string => ['name: unit', 'testnet:', '  nodes: 8', '  nodesPerProcess: 4', 'steps:', ...lines].join('\n')
+
+  it('accepts kill: { workers: N } when the testnet is packed', () => {
+    const s = parseScenario(packed('  - kill: { workers: 1 }', '  - restart: {}'))
+    assert.equal(s.testnet.nodesPerProcess, 4)
+    assert.deepEqual(s.steps[0], { kill: { workers: 1, supernodeBias: 0, signal: 'KILL' } })
+  })
+
+  it('needs exactly one of share, count and workers', () => {
+    const err = configError(() => parseScenario(packed('  - kill: { workers: 1, count: 2 }')))
+    assert.equal(err.field, 'steps[0].kill')
+    assert.match(err.problem, /exactly one of share or count \(or workers, in packed mode\)/)
+    assert.equal(configError(() => parseScenario(packed('  - kill: { workers: 0 }'))).field, 'steps[0].kill.workers')
+  })
+
+  it('refuses workers in process mode, naming file, line and field', () => {
+    const err = configError(() => parseScenario(scenarioText('  - observe: 1s', '  - kill: { workers: 2 }'), 'w.yaml'))
+    assert.equal(err.field, 'steps[1].kill.workers')
+    assert.equal(err.line, 6)
+    assert.match(err.message, /^w\.yaml:6:\d+: steps\[1\]\.kill\.workers: .*packed mode only: set testnet\.nodesPerProcess above 1/)
+  })
+})
+

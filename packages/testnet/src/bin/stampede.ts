@@ -13,6 +13,7 @@ main(process.argv.slice(2)).then((code) => {
   switch (e.name) {
     case 'UsageError':
     case 'ConfigError':
+    case 'CapacityError':
       console.error(`stampede: ${e.message}`)
       process.exitCode = EXIT_USAGE
       break

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { DEFAULT_NAME, MAX_NODES, MIN_NODES, NAME_PATTERN } from '../config.js'
+import { DEFAULT_NAME, MAX_NODES, MAX_NODES_PER_PROCESS, MIN_NODES, NAME_PATTERN } from '../config.js'
 import { formatDuration, parseDuration } from '../duration.js'
 import { UsageError } from '../errors.js'
 import { parseSelector } from '../selector.js'
@@ -28,6 +28,8 @@ export interface UpCommand {
   command: 'up'
   /** Overrides the config's `nodes` when given. */
   nodes?: number
+  /** Overrides the config's `nodesPerProcess` (packed mode when > 1) when given. */
+  nodesPerProcess?: number
   /** Config file; built-in defaults when absent. */
   config?: string
   /** Overrides the config's `seed` when given. */
@@ -44,14 +46,19 @@ export interface StatusCommand extends TestnetTarget {
   watch: boolean
 }
 
-export interface KillCommand extends TestnetTarget {
+/** `--workers`: the selector picks worker processes (packed mode), not nodes. */
+interface WorkerTarget {
+  workers?: true
+}
+
+export interface KillCommand extends TestnetTarget, WorkerTarget {
   command: 'kill'
   selector: Selector
   signal: KillSignal
   role?: RoleFilter
 }
 
-export interface RestartCommand extends TestnetTarget {
+export interface RestartCommand extends TestnetTarget, WorkerTarget {
   command: 'restart'
   selector: Selector
   /** Restarts are spread evenly over this many milliseconds (0: all at once). */
@@ -60,13 +67,13 @@ export interface RestartCommand extends TestnetTarget {
   role?: RoleFilter
 }
 
-export interface PauseCommand extends TestnetTarget {
+export interface PauseCommand extends TestnetTarget, WorkerTarget {
   command: 'pause'
   selector: Selector
   role?: RoleFilter
 }
 
-export interface ResumeCommand extends TestnetTarget {
+export interface ResumeCommand extends TestnetTarget, WorkerTarget {
   command: 'resume'
   selector: Selector
   role?: RoleFilter
@@ -83,6 +90,8 @@ export interface RunCommand {
   policy?: 'legacy' | 'adaptive' | 'both'
   seed?: number
   nodes?: number
+  /** overrides the scenario's testnet.nodesPerProcess */
+  nodesPerProcess?: number
   /** run directory (one policy) or parent of one per policy; default runs/<scenario>-<time> */
   out?: string
   stateDir: string
@@ -115,11 +124,15 @@ const TARGET_HELP = `  --name NAME         testnet name (default: ${DEFAULT_NAME
 
 const ROLE_HELP = '  --role ROLE          only nodes with this role: supernode or client (default: any)'
 
+const WORKERS_HELP = `  --workers            packed mode: the selector picks worker processes (worker-01, 2, 50%),
+                       each taking all its nodes at once, like a machine (default: nodes)`
+
 const SELECTOR_HELP = `Selector:
   all                  every node
   5                    five nodes picked at random (seeded)
   50%                  half of the nodes, picked at random (seeded)
-  peer-1,peer-3        these nodes; peer-1..peer-5 (or peer-1..5) is a range`
+  peer-1,peer-3        these nodes; peer-1..peer-5 (or peer-1..5) is a range
+  (with --workers the same forms pick workers: worker-02, 1, 50%)`
 
 export const HELP: Record<CommandName | 'main', string> = {
   main: `Usage: stampede <command> [options]
@@ -129,9 +142,9 @@ Run a local peer-to-peer testnet (a login server, supernodes, clients) and break
 Commands:
   up        start a testnet
   status    show every node: role, login state, attached supernode, load
-  kill      kill nodes
+  kill      kill nodes (or, packed, whole worker processes)
   restart   kill nodes and start them again
-  pause     freeze nodes (SIGSTOP)
+  pause     freeze nodes (SIGSTOP; packed mode: whole workers)
   resume    thaw paused nodes (SIGCONT)
   down      stop the testnet and every node
   run       run a scenario (testnet, faults, timeline, report) under a policy
@@ -150,6 +163,17 @@ Start a login server and the peers of a testnet.
 
 Options:
   --nodes N            peers, not counting the login server, ${MIN_NODES}..${MAX_NODES} (default: from config, 20)
+  --nodes-per-process K
+                       peers per worker process, 1..${MAX_NODES_PER_PROCESS} (default: from config, 1).
+                       1 is process mode: each peer a process of its own. K > 1 is
+                       packed mode: K peers share a worker process (about 10 MB each
+                       instead of about 90 MB), each with its own key, data directory,
+                       port, control endpoint, logs and metrics. A killed packed node
+                       crashes alone (connections reset, no goodbye) and restarts with
+                       the same identity and host cache; \`kill <sel> --workers\` kills
+                       whole workers (SIGKILL: K nodes at once, like a machine); a
+                       single packed node cannot be paused, only whole workers. The
+                       login server always has a process of its own.
   --config FILE        testnet config in YAML (default: built-in defaults)
   --seed S             integer seed for profiles and random choices (default: from config, 1)
   --name NAME          testnet name, a-z 0-9 and '-' (default: from config, ${DEFAULT_NAME})
@@ -157,8 +181,14 @@ Options:
   --state-dir DIR      state directory (default: ${DEFAULT_STATE_DIR})
   -h, --help           show this help
 
+Before anything starts, the testnet is checked against the machine: memory (about 90 MB
+per node process, 82 MB per worker plus 10 MB per packed node, against the memory
+available), open files (ulimit -n) and ports; a testnet that does not fit is refused with
+the estimate and the limit, exit status 2.
+
 Example:
-  stampede up --config testnet/small.yaml --nodes 50 --seed 7`,
+  stampede up --config testnet/small.yaml --nodes 50 --seed 7
+  stampede up --nodes 400 --nodes-per-process 20      # packed: 20 workers of 20 peers`,
 
   status: `Usage: stampede status [options]
 
@@ -174,17 +204,21 @@ Example:
 
   kill: `Usage: stampede kill <selector> [options]
 
-Kill nodes; they stay down until restarted.
+Kill nodes; they stay down until restarted. KILL is a crash (SIGKILL; in packed mode the
+node's connections are reset with no goodbye while its worker-mates carry on), TERM a
+polite stop.
 
 Options:
   --signal KILL|TERM   signal to send (default: ${DEFAULT_SIGNAL})
 ${ROLE_HELP}
+${WORKERS_HELP}
 ${TARGET_HELP}
 
 ${SELECTOR_HELP}
 
 Example:
-  stampede kill 30% --role supernode`,
+  stampede kill 30% --role supernode
+  stampede kill 1 --workers            # packed mode: one worker process and all its nodes`,
 
   restart: `Usage: stampede restart <selector> [options]
 
@@ -194,6 +228,7 @@ Options:
   --spread DURATION    spread the restarts over this long, e.g. 500ms, 10s, 2m (default: ${formatDuration(DEFAULT_SPREAD_MS)}, all at once)
   --signal KILL|TERM   signal to send (default: ${DEFAULT_SIGNAL})
 ${ROLE_HELP}
+${WORKERS_HELP}
 ${TARGET_HELP}
 
 ${SELECTOR_HELP}
@@ -203,10 +238,13 @@ Example:
 
   pause: `Usage: stampede pause <selector> [options]
 
-Freeze nodes with SIGSTOP: they hold their connections but answer nothing.
+Freeze nodes with SIGSTOP: they hold their connections but answer nothing. In packed
+mode a process freezes as a whole: pause workers (--workers), or name every node of a
+worker (\`pause all\` does); a single packed node is refused.
 
 Options:
 ${ROLE_HELP}
+${WORKERS_HELP}
 ${TARGET_HELP}
 
 ${SELECTOR_HELP}
@@ -220,6 +258,7 @@ Thaw paused nodes with SIGCONT.
 
 Options:
 ${ROLE_HELP}
+${WORKERS_HELP}
 ${TARGET_HELP}
 
 ${SELECTOR_HELP}
@@ -248,6 +287,8 @@ Options:
   --policy P           legacy, adaptive or both (default: the scenario's policies)
   --seed S             overrides the scenario's seed (same seed: same victims and restart times)
   --nodes N            overrides the scenario's testnet size
+  --nodes-per-process K
+                       overrides the scenario's testnet.nodesPerProcess (packed mode when > 1)
   --out DIR            run directory (default: runs/<scenario>-<time>[/<policy>])
   --state-dir DIR      testnet state directory (default: ${DEFAULT_STATE_DIR})
   -h, --help           show this help
@@ -280,17 +321,18 @@ const OPTIONS = {
   up: {
     ...TARGET_OPTIONS,
     nodes: { type: 'string' },
+    'nodes-per-process': { type: 'string' },
     config: { type: 'string' },
     seed: { type: 'string' },
     detach: { type: 'boolean' }
   },
   status: { ...TARGET_OPTIONS, json: { type: 'boolean' }, watch: { type: 'boolean' } },
-  kill: { ...TARGET_OPTIONS, signal: { type: 'string' }, role: { type: 'string' } },
-  restart: { ...TARGET_OPTIONS, spread: { type: 'string' }, signal: { type: 'string' }, role: { type: 'string' } },
-  pause: { ...TARGET_OPTIONS, role: { type: 'string' } },
-  resume: { ...TARGET_OPTIONS, role: { type: 'string' } },
+  kill: { ...TARGET_OPTIONS, signal: { type: 'string' }, role: { type: 'string' }, workers: { type: 'boolean' } },
+  restart: { ...TARGET_OPTIONS, spread: { type: 'string' }, signal: { type: 'string' }, role: { type: 'string' }, workers: { type: 'boolean' } },
+  pause: { ...TARGET_OPTIONS, role: { type: 'string' }, workers: { type: 'boolean' } },
+  resume: { ...TARGET_OPTIONS, role: { type: 'string' }, workers: { type: 'boolean' } },
   down: { ...TARGET_OPTIONS },
-  run: { 'state-dir': { type: 'string' }, policy: { type: 'string' }, seed: { type: 'string' }, nodes: { type: 'string' }, out: { type: 'string' } },
+  run: { 'state-dir': { type: 'string' }, policy: { type: 'string' }, seed: { type: 'string' }, nodes: { type: 'string' }, 'nodes-per-process': { type: 'string' }, out: { type: 'string' } },
   compare: { out: { type: 'string' } }
 } satisfies Record<CommandName, ParseArgsOptionsConfig>
 
@@ -353,6 +395,7 @@ export function parseCli (argv: readonly string[]): ParsedCommand {
       }
       if (values.seed !== undefined) run.seed = parseInteger(stringValue(values.seed), '--seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
       if (values.nodes !== undefined) run.nodes = parseInteger(stringValue(values.nodes), '--nodes', MIN_NODES, MAX_NODES)
+      if (values['nodes-per-process'] !== undefined) run.nodesPerProcess = parseInteger(stringValue(values['nodes-per-process']), '--nodes-per-process', 1, MAX_NODES_PER_PROCESS)
       if (values.out !== undefined) run.out = nonEmpty(stringValue(values.out), '--out')
       return run
     }
@@ -363,6 +406,7 @@ export function parseCli (argv: readonly string[]): ParsedCommand {
     case 'up': {
       const up: UpCommand = { command, detach: values.detach === true, stateDir: target.stateDir }
       if (values.nodes !== undefined) up.nodes = parseInteger(stringValue(values.nodes), '--nodes', MIN_NODES, MAX_NODES)
+      if (values['nodes-per-process'] !== undefined) up.nodesPerProcess = parseInteger(stringValue(values['nodes-per-process']), '--nodes-per-process', 1, MAX_NODES_PER_PROCESS)
       if (values.config !== undefined) up.config = nonEmpty(stringValue(values.config), '--config')
       if (values.seed !== undefined) up.seed = parseInteger(stringValue(values.seed), '--seed', Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER)
       if (values.name !== undefined) up.name = target.name
@@ -378,7 +422,10 @@ export function parseCli (argv: readonly string[]): ParsedCommand {
     case 'resume': {
       const selector = parseSelectorArgument(command, positionals)
       const role = parseRole(values.role)
-      const withRole = role != null ? { role } : {}
+      if (values.workers === true && role != null) {
+        throw new UsageError(`stampede ${command}: --role picks nodes, --workers picks whole worker processes; give one of them`, '--role')
+      }
+      const withRole = { ...(role != null ? { role } : {}), ...(values.workers === true ? { workers: true as const } : {}) }
       if (command === 'kill') {
         return { command, ...target, selector, signal: parseSignal(values.signal), ...withRole }
       }

@@ -6,6 +6,7 @@ import { writeComparison, writeReport } from '@stampede/report'
 import { runScenario } from '../runner.js'
 import { loadScenario } from '../scenario.js'
 import { fileURLToPath } from 'node:url'
+import { checkCapacity } from '../capacity.js'
 import { applyOverrides, defaultConfig, loadConfig } from '../config.js'
 import { formatProgress, formatStatusTable } from '../format.js'
 import { callSupervisor, isAlive, readSupervisor, serveTestnet, NotRunningError } from '../supervisor.js'
@@ -14,6 +15,7 @@ import { parseCli, HELP } from './args.js'
 import type { TestnetConfig } from '../config.js'
 import type { SupervisorInfo } from '../supervisor.js'
 import type { TestnetStatus } from '../testnet.js'
+import type { WorkerExit } from '../worker-process.js'
 import type { CompareCommand, DownCommand, ParsedCommand, RunCommand, StatusCommand, UpCommand } from './args.js'
 import type { RunResult } from '../runner.js'
 import type { RunSummary } from '../summary.js'
@@ -67,15 +69,24 @@ function statusJson (status: TestnetStatus): unknown {
       capacity: n.capacity,
       profile: n.profile,
       peerId: n.peerId,
-      restarts: n.restarts
+      restarts: n.restarts,
+      worker: n.worker
     })),
+    workers: status.workers,
     summary: status.summary
   }
 }
 
+/** One line for the launcher's log when a worker process exits (packed mode). */
+export function describeWorkerExit (exit: WorkerExit): string {
+  const how = exit.signal != null ? `signal ${exit.signal}` : `code ${exit.code}`
+  const took = exit.nodes.length === 0 ? 'no running nodes' : `${exit.nodes.length} node${exit.nodes.length === 1 ? '' : 's'} with it: ${exit.nodes.join(', ')}`
+  return `worker ${exit.worker} (pid ${exit.pid ?? '?'}) ${exit.expected ? 'was stopped' : 'died'} (${how}), taking ${took}`
+}
+
 async function resolveConfig (cmd: UpCommand): Promise<TestnetConfig> {
   const base = cmd.config != null ? await loadConfig(cmd.config) : defaultConfig()
-  return applyOverrides(base, { nodes: cmd.nodes, seed: cmd.seed, name: cmd.name })
+  return applyOverrides(base, { nodes: cmd.nodes, nodesPerProcess: cmd.nodesPerProcess, seed: cmd.seed, name: cmd.name })
 }
 
 /** The process that owns a testnet: launches it, serves it, stops it on signal or `down`. */
@@ -114,12 +125,14 @@ async function supervise (cmd: UpCommand, report: (m: SupervisorMessage) => void
   let downRequested: () => void = () => {}
   const down = new Promise<number>(resolveDown => { downRequested = () => { void stopAll().then(() => { resolveDown(0) }) } })
 
-  report({ type: 'progress', line: `starting testnet '${config.name}': login server and ${config.nodes} peers (state in ${dir})` })
+  const packing = config.nodesPerProcess > 1 ? ` in ${Math.ceil(config.nodes / config.nodesPerProcess)} worker processes of up to ${config.nodesPerProcess}` : ''
+  report({ type: 'progress', line: `starting testnet '${config.name}': login server and ${config.nodes} peers${packing} (state in ${dir})` })
   try {
     testnet = await Testnet.launch({
       config,
       stateDir: cmd.stateDir,
-      onUnexpectedExit: (name, code, signal) => { report({ type: 'progress', line: `node ${name} exited unexpectedly (code ${code}, signal ${signal})` }) }
+      onUnexpectedExit: (name, code, signal) => { report({ type: 'progress', line: `node ${name} exited unexpectedly (code ${code}, signal ${signal})` }) },
+      onWorkerExit: (exit) => { report({ type: 'progress', line: describeWorkerExit(exit) }) }
     }, (started, total) => {
       if (started === total || started % 10 === 0) report({ type: 'progress', line: `spawned ${started}/${total} peers (${((Date.now() - begun) / 1000).toFixed(1)} s)` })
     })
@@ -172,6 +185,9 @@ async function watchChanges (t: Testnet, begun: number, stopped: () => boolean, 
 }
 
 async function up (cmd: UpCommand): Promise<number> {
+  // refuse a testnet the machine cannot hold before anything starts (exit status 2)
+  const wanted = await resolveConfig(cmd)
+  checkCapacity(wanted.nodes, wanted.nodesPerProcess)
   if (!cmd.detach) {
     const begun = Date.now()
     let progressShown = false
@@ -208,6 +224,7 @@ async function up (cmd: UpCommand): Promise<number> {
   const args = [bin, '__supervise', '--state-dir', cmd.stateDir, '--name', config.name]
   if (cmd.config != null) args.push('--config', cmd.config)
   if (cmd.nodes != null) args.push('--nodes', String(cmd.nodes))
+  if (cmd.nodesPerProcess != null) args.push('--nodes-per-process', String(cmd.nodesPerProcess))
   if (cmd.seed != null) args.push(`--seed=${cmd.seed}`)
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log, 'ipc'] })
   closeSync(log)
@@ -264,9 +281,10 @@ async function status (cmd: StatusCommand): Promise<number> {
 }
 
 async function action (info: SupervisorInfo, path: string, body: unknown): Promise<number> {
-  const result = await callSupervisor<{ action: string, nodes: string[] }>(info, 'POST', path, body, 30 * 60_000)
+  const result = await callSupervisor<{ action: string, nodes: string[], workers?: string[] }>(info, 'POST', path, body, 30 * 60_000)
   process.stdout.write(JSON.stringify(result) + '\n')
-  process.stderr.write(`${result.action}: ${result.nodes.length} node${result.nodes.length === 1 ? '' : 's'}${result.nodes.length > 0 ? ` (${result.nodes.slice(0, 12).join(', ')}${result.nodes.length > 12 ? ', …' : ''})` : ''}\n`)
+  const workers = result.workers != null ? ` in ${result.workers.length} worker${result.workers.length === 1 ? '' : 's'} (${result.workers.slice(0, 12).join(', ')}${result.workers.length > 12 ? ', …' : ''})` : ''
+  process.stderr.write(`${result.action}: ${result.nodes.length} node${result.nodes.length === 1 ? '' : 's'}${result.nodes.length > 0 ? ` (${result.nodes.slice(0, 12).join(', ')}${result.nodes.length > 12 ? ', …' : ''})` : ''}${workers}\n`)
   return 0
 }
 
@@ -304,13 +322,14 @@ async function down (cmd: DownCommand): Promise<number> {
   // nodes exit by themselves when their supervisor goes; make sure of it
   let leftovers = 0
   try {
-    const nodes = JSON.parse(await readFile(join(dir, 'nodes.json'), 'utf8')) as { nodes: Array<{ name: string, pid: number | null }> }
-    for (const n of nodes.nodes) {
-      if (n.pid != null && isAlive(n.pid)) {
-        const cmdline = await readFile(`/proc/${n.pid}/cmdline`, 'utf8').catch(() => '')
-        if (cmdline.includes('stampede-node')) {
+    const nodes = JSON.parse(await readFile(join(dir, 'nodes.json'), 'utf8')) as { nodes: Array<{ name: string, pid: number | null }>, workers?: Array<{ name: string, pid: number | null }> }
+    const pids = new Set([...nodes.nodes, ...(nodes.workers ?? [])].map(n => n.pid).filter((p): p is number => p != null))
+    for (const pid of pids) {
+      if (isAlive(pid)) {
+        const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')
+        if (cmdline.includes('stampede-node') || cmdline.includes('stampede-worker')) {
           leftovers++
-          process.kill(n.pid, 'SIGKILL')
+          process.kill(pid, 'SIGKILL')
         }
       }
     }
@@ -353,6 +372,9 @@ function num (x: number | null): string {
 
 async function run (cmd: RunCommand): Promise<number> {
   const scenario = await loadScenario(cmd.scenario)
+  // the most peers the scenario will run at once: its testnet, plus every peer it adds
+  const added = scenario.steps.reduce((n, st) => n + ('join' in st ? st.join.count : 'inject' in st ? st.inject.supernodes : 0), 0)
+  checkCapacity((cmd.nodes ?? scenario.testnet.nodes) + added, cmd.nodesPerProcess ?? scenario.testnet.nodesPerProcess)
   const policies: Array<'legacy' | 'adaptive'> = cmd.policy == null ? scenario.policies : cmd.policy === 'both' ? ['legacy', 'adaptive'] : [cmd.policy]
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')
   const base = cmd.out ?? join('runs', `${scenario.name}-${stamp}`)
@@ -374,6 +396,7 @@ async function run (cmd: RunCommand): Promise<number> {
         policy,
         seed: cmd.seed,
         nodes: cmd.nodes,
+        nodesPerProcess: cmd.nodesPerProcess,
         outDir,
         stateDir: cmd.stateDir,
         signal: controller.signal,
@@ -437,7 +460,8 @@ export async function main (argv: string[]): Promise<number> {
         selector: cmd.selector,
         role: cmd.role,
         signal: 'signal' in cmd ? cmd.signal : undefined,
-        spreadMs: 'spreadMs' in cmd ? cmd.spreadMs : undefined
+        spreadMs: 'spreadMs' in cmd ? cmd.spreadMs : undefined,
+        workers: cmd.workers === true ? true : undefined
       }
       return action(info, `/${cmd.command}`, body)
     }
