@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
  * Stampede benchmarks: what one node process costs, what the esbuild bundle buys at
- * start-up, and how long a 100-node testnet takes to come up on this machine.
+ * start-up, how long a 100-node testnet takes to come up on this machine, how long a
+ * restart storm takes against the floor of bare libp2p nodes, how many attaches one
+ * supernode admits against the raw handshake rate, and what the launcher itself costs.
+ * Each figure is set against a baseline measured in the same run.
  *
  *   npm run bench                         # build, run everything, rewrite docs/benchmarks.md
  *   node scripts/bench.mjs --quick        # smaller sizes, a smoke run (docs left alone)
- *   node scripts/bench.mjs --only startup # one benchmark (process, startup, bringup)
+ *   node scripts/bench.mjs --only startup # one benchmark (see BENCHMARKS)
  *
  * Prints one table on stdout; progress goes to stderr. Every process it starts is a child
  * of this one and is stopped at the end, on failure and on Ctrl-C.
@@ -23,12 +26,16 @@ import { CLK_TCK, childPids, machineBusyPercent, machineInfo, pidsWithArg, readC
 import { bringupTimeline, readPeerEvents } from './bench/events.mjs'
 import { renderMarkdown, renderTable, scanStderr } from './bench/report.mjs'
 import { mb, median, pct, percentile, range, secs, sum } from './bench/stats.mjs'
+import { bundleScript } from './bench/bundle.mjs'
+import { benchStorm } from './bench/storm.mjs'
+import { benchThroughput } from './bench/throughput.mjs'
+import { benchLauncher } from './bench/launcher.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DOC = join(ROOT, 'docs', 'benchmarks.md')
 /** Everything in docs/benchmarks.md from this line on is kept when the page is rewritten. */
 const KEEP_MARKER = '<!-- kept by npm run bench: measured by other commands -->'
-const BENCHMARKS = ['process', 'startup', 'bringup']
+const BENCHMARKS = ['process', 'startup', 'bringup', 'storm', 'throughput', 'launcher']
 /** The issue's goal for a 100-node bring-up on a 2-core machine. */
 const BRINGUP_GOAL_MS = 30_000
 
@@ -40,9 +47,20 @@ Benchmarks (all by default, in this order):
   startup   spawn-to-ready and RSS of one stampede-node: bundle vs compiled bin,
             with and without the compile cache, against a bare Node.js process
   bringup   a 100-peer testnet from launch to everyone logged in (goal: under 30 s)
+  storm     40 peers settled (adaptive), half killed at once (SIGKILL, supernodes first)
+            and restarted at once: kill to everyone logged in again, against the floor
+            of 40 bare libp2p nodes killed and restarted the same way (goal: within 1.5x)
+  throughput
+            attaches per second one supernode (no admission limit) admits, new
+            connection each, against new Noise connections per second to a bare
+            libp2p listener from the same load processes; the supernode's CPU share
+  launcher  CPU share of the stampede run process (supervision and the Recorder's
+            sampling every second) over 60 s of a steady 30-peer testnet, against the
+            whole machine (goal: under 5 %)
 
 Options:
-  --quick        smaller sizes (10 and 20 peers, fewer repetitions): a smoke run
+  --quick        smaller sizes (10 to 20 peers, shorter windows, fewer repetitions):
+                 a smoke run, each benchmark well under a minute
   --only NAME    run only these benchmarks (comma-separated)
   --docs         rewrite docs/benchmarks.md (the default for a full run only)
   --no-docs      never rewrite docs/benchmarks.md
@@ -638,6 +656,36 @@ async function bringupOnce (peers, afterMs, name, what) {
 }
 
 // ---------------------------------------------------------------------------------------
+// 4-6. Storm, throughput, launcher (scripts/bench/*.mjs): what they need from this process
+
+let bareBundle
+/** The bare libp2p node (scripts/bench/bare-node.mjs), bundled like stampede-node, once per run. */
+async function bareEntry () {
+  bareBundle ??= bundleScript('./bare-node.mjs', join(stateDir, 'bare-node.mjs'))
+  return bareBundle
+}
+
+function benchContext (entries) {
+  return {
+    stateDir,
+    entries,
+    live,
+    cores: machineInfo().cores,
+    clkTck: CLK_TCK,
+    progress,
+    sleep,
+    checkInterrupted,
+    interrupted: () => interrupted,
+    launchTestnet,
+    stopTestnet,
+    makeNodeProcess,
+    launcherFor,
+    warmCompileCache: async () => { await warmCompileCache(entries) },
+    bareEntry
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 
 function commandLine () {
   const args = process.argv.slice(2)
@@ -691,10 +739,10 @@ async function main () {
   const foreign = []
   for (const name of BENCHMARKS.filter(n => only.includes(n))) {
     checkInterrupted()
-    const fn = { process: benchProcess, startup: benchStartup, bringup: benchBringup }[name]
+    const fn = { process: benchProcess, startup: benchStartup, bringup: benchBringup, storm: benchStorm, throughput: benchThroughput, launcher: benchLauncher }[name]
     const a = performance.now()
     const load = watchLoad()
-    const result = await fn(opts, entries)
+    const result = await fn(opts, ['process', 'startup', 'bringup'].includes(name) ? entries : benchContext(entries))
     const { foreignPct } = load.end()
     results.push(result)
     foreign.push(`${name} ${pct(foreignPct, 1)}`)
@@ -718,11 +766,12 @@ async function main () {
   console.log(`total run time of the benchmarks: ${secs(totalMs)}`)
 
   if (writeDocs) {
-    const goal = results.find(r => r.goal != null)?.goal
+    const goal = results.find(r => r.goal != null && r.goal.name == null)?.goal
+    const goals = results.filter(r => r.goal?.name != null).map(r => r.goal)
     // sections written by other measurements (the headline scenario) are kept as they are
     const previous = await readFile(DOC, 'utf8').catch(() => '')
     const kept = previous.includes(KEEP_MARKER) ? previous.slice(previous.indexOf(KEEP_MARKER)) : ''
-    await writeFile(DOC, renderMarkdown({ rows, notes, machine, date, command: commandLine(), totalMs, quick: opts.quick, only: values.only, goal }) + (kept !== '' ? '\n' + kept : ''))
+    await writeFile(DOC, renderMarkdown({ rows, notes, machine, date, command: commandLine(), totalMs, quick: opts.quick, only: values.only, goal, goals }) + (kept !== '' ? '\n' + kept : ''))
     progress(`wrote ${resolve(DOC)}`)
   } else {
     progress(`docs/benchmarks.md left alone (${full ? '--no-docs' : 'partial or quick run; pass --docs to write it anyway'})`)

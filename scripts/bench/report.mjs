@@ -1,8 +1,10 @@
 /** The benchmark table (text and Markdown), the docs page, and a summary of node stderr logs. */
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
+import { LAUNCHER_GOAL_PCT } from './launcher.mjs'
 import { CLK_TCK } from './proc.mjs'
-import { secs } from './stats.mjs'
+import { STORM_GOAL_RATIO } from './storm.mjs'
+import { pct, secs } from './stats.mjs'
 
 /**
  * Rows are `{ section }` headings or `{ figure, value, context }` lines.
@@ -34,13 +36,16 @@ function markdownTable (rows) {
 
 const METHOD = `## How each figure is measured
 
-All processes are children of the benchmark process, launched with the testnet library
+All processes are children of the benchmark process (the launcher benchmark's nodes are
+children of the \`stampede run\` it starts), launched with the testnet library
 (\`@stampede/testnet\`) exactly as \`stampede up\` launches them: Node with
 \`--max-semi-space-size=1\`, the esbuild bundle \`packages/node/dist/bundle/stampede-node.mjs\`
 and \`NODE_COMPILE_CACHE\`, the default config (\`testnet/default.yaml\` values) with only the
-peer count changed. State lives in a temporary directory that is removed at the end. The
-benchmarks run one after another, never two at once. \`--quick\` uses 10 and 20 peers,
-5 s windows and fewer repetitions.
+peer count changed (and the seed, for the storm). State lives in a temporary directory
+that is removed at the end. The benchmarks run one after another, never two at once.
+\`--quick\` uses 10 to 20 peers, shorter windows and fewer repetitions. Every figure is set
+against a baseline measured in the same run, because the machine is noisy: a bare Node.js
+process, a bare libp2p node, or the machine's own CPU time in the same window.
 
 1. **Per node process.** A testnet of 20 peers is launched, waited on until every peer is
    logged in, then left alone for 15 s. Then, over a 10 s window in which nothing polls the
@@ -74,6 +79,52 @@ benchmarks run one after another, never two at once. \`--quick\` uses 10 and 20 
    first \`attached\` or \`supernode-active\` event of each peer), so it also covers the
    time before \`launch()\` resolved. A 10 s quiet window follows, measured like the idle
    window of 1.
+4. **Restart storm.** The floor comes first: a bare libp2p node (\`scripts/bench/bare-node.mjs\`:
+   TCP, Noise, Yamux and identify with the overlay's connection limits and no connection
+   monitor, nothing else; bundled with esbuild like stampede-node and started by the same
+   \`NodeProcess\` with the same Node flags and compile cache) listens as the hub, standing
+   in for the login server, and 40 more each dial it. Per round, 20 of them are killed at
+   once (SIGKILL) and started again, at most as many at once as the testnet spawns
+   (4 per core, at least 4); a node is back when its connection to the hub is open and
+   identify has run over it, which it writes to its own event log with a wall-clock time.
+   Then a 40-peer testnet (default config, adaptive policy, seed 2007) is brought up, all
+   logged in and left 5 s; per round, 20 peers are chosen as the scenario runner's \`kill\`
+   step does with \`supernodeBias: 0.7\` (supernodes first, so every supernode dies when
+   there are at most 14), killed at once with \`Testnet.kill(victims, 'KILL')\`, restarted
+   at once with \`Testnet.start(victims)\`, and \`waitForLoggedIn({ share: 1 })\` polls until
+   every peer is logged in again. The time is taken from the nodes' own event logs: from the
+   kill to the last peer's last \`attached\` or \`supernode-active\` event before the poll saw
+   everyone logged in (every restarted peer must have one); it covers the restarted peers
+   and the survivors whose supernode died. 3 rounds each (5 s apart on the testnet, 2 s
+   on the floor); the ratio is of the medians. CPU per restarted process is its
+   \`utime + stime\` when all were back.
+5. **Supernode throughput.** A login server and one stampede-node peer made a supernode by an
+   operator token (minted with the login server's key, as the scenario's \`inject\` does),
+   with 100,000 client slots and an attach rate of 1,000,000/s, so its admission never
+   queues or refuses. Load processes (\`scripts/bench/attach-load.mjs\`, same Node flags;
+   one per core beyond the first, at most two, so one here and the supernode keeps a core)
+   each run 16 dialers, each a libp2p node (TCP, Noise, Yamux, identify) with a PeerId of
+   its own and a login token minted for it. A dialer repeats one operation back to back:
+   against the supernode, a new connection, an \`/stampede/attach/1.0.0\` stream, ATTACH
+   with its token, the answer (counted when it is ATTACHED), DETACH, close; against the
+   baseline, a bare libp2p listener (the storm's bare node) started the same way, a new
+   connection and close. Both wait until identify has run before closing. Windows of 10 s
+   after 2 s of warm-up, handshake then attach, 3 rounds; rates are operations completed
+   in the window per second (the supernode's own \`attach_requests{result=ok}\` counter is
+   given beside it), CPU shares are \`utime + stime\` of the server and of the load
+   processes over the window, per core. "Per core of server CPU" divides the operations by
+   the server's CPU seconds, which holds whichever side bounds the measured rates (in the
+   baseline the two sides do about the same work per connection, so the load side can be
+   the bound). With every dialer detaching at once, presence
+   publication into the DHT is mostly skipped (the supernode only publishes clients
+   still attached when its queue reaches them, and it has no other supernode to store at).
+6. **Launcher cost.** \`stampede run\` (the CLI as a user runs it, plain \`node\`) runs a
+   scenario of a 30-peer testnet: wait until everyone is logged in for 3 s, then observe;
+   its Recorder samples every node once a second, as in every run. The 60 s window starts
+   when the run directory's \`events.jsonl\` shows the observe step. The launcher's share is
+   its \`utime + stime\` (\`/proc/<pid>/stat\`) over the window divided by the machine's total
+   CPU time (\`/proc/stat\`, all cores) in the same window; its node processes' share is
+   computed the same way, and the peak is the largest of the 1 s readings.
 
 "Idle" here means the first minute of a testnet's life: kad-dht's self-query and routing
 table refresh run every 5 minutes and are not in any window. CPU ticks are 1/${CLK_TCK} s, so a
@@ -82,7 +133,20 @@ share (\`/proc/stat\`) minus this benchmark's process tree (its own CPU, its liv
 and its reaped children's \`cutime + cstime\`): load from outside that skews the figures.
 `
 
-export function renderMarkdown ({ rows, notes, machine, date, command, totalMs, quick, only, goal }) {
+/** One line per goal of the storm and launcher benchmarks. */
+function goalLines (goals, machine) {
+  return goals.map((g) => {
+    if (g.name === 'storm') {
+      return `**Goal (from the issue): a restart storm absorbed within ${STORM_GOAL_RATIO}x the floor: ${g.met ? 'met' : 'not met'}** (${Number.isFinite(g.ratio) ? `${g.ratio.toFixed(2)}x` : 'n/a'}: ${secs(g.stormMs)} for ${g.peers} peers against ${secs(g.floorMs)} for as many bare libp2p nodes; ${g.runs > 1 ? `median of ${g.runs}` : '1 run'}).\n\n`
+    }
+    if (g.name === 'launcher') {
+      return `**Goal (from the issue): sampling and control under ${LAUNCHER_GOAL_PCT} % of the machine's CPU: ${g.met ? 'met' : 'not met'}** (${pct(g.pct)} of this ${machine.cores}-core machine with ${g.peers} peers, over ${g.windowMs / 1000} s).\n\n`
+    }
+    return ''
+  }).join('')
+}
+
+export function renderMarkdown ({ rows, notes, machine, date, command, totalMs, quick, only, goal, goals = [] }) {
   const partial = quick || only != null
   const goalLine = goal == null
     ? ''
@@ -94,7 +158,7 @@ export function renderMarkdown ({ rows, notes, machine, date, command, totalMs, 
 Generated by \`scripts/bench.mjs\`; every figure below was measured in the one run described
 here. To reproduce: \`npm run bench\` (builds, then runs \`node scripts/bench.mjs\`; a few
 minutes, see below). \`node scripts/bench.mjs --quick\` is a smoke run with smaller sizes, and
-\`--only process|startup|bringup\` runs one benchmark; those do not rewrite this page unless
+\`--only process|startup|bringup|storm|throughput|launcher\` runs one benchmark; those do not rewrite this page unless
 given \`--docs\`.
 ${partial ? `\n> **Partial run** (${[quick ? '--quick' : '', only != null ? `--only ${only}` : ''].filter(Boolean).join(' ')}): smaller sizes or missing benchmarks; not the reference figures.\n` : ''}
 - Command: \`${command}\`
@@ -105,7 +169,7 @@ ${partial ? `\n> **Partial run** (${[quick ? '--quick' : '', only != null ? `--o
 
 ## Results
 
-${goalLine}${markdownTable(rows)}
+${goalLine}${goalLines(goals, machine)}${markdownTable(rows)}
 
 ## Observations from this run
 
