@@ -125,10 +125,10 @@ export async function runScenario (opts: RunScenarioOptions): Promise<RunResult>
   const pause = async (ms: number): Promise<void> => { await sleep(ms, undefined, { signal }).catch(() => {}) }
 
   try {
-    progress(`[${policy}] starting ${config.nodes} peers and a login server`)
     if (config.nodesPerProcess <= 1 && scenario.steps.some(st => 'kill' in st && st.kill.workers != null)) {
       throw new ScenarioError('a kill step names workers, which exist in packed mode only: run with --nodes-per-process above 1')
     }
+    progress(`[${policy}] starting ${config.nodes} peers${config.nodesPerProcess > 1 ? `, ${config.nodesPerProcess} per worker process,` : ''} and a login server`)
     testnet = await Testnet.launch({
       config,
       stateDir: opts.stateDir,

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { checkCapacity } from '../capacity.js'
 import { applyOverrides, defaultConfig, loadConfig } from '../config.js'
 import { formatProgress, formatStatusTable } from '../format.js'
+import { UsageError } from '../errors.js'
 import { callSupervisor, isAlive, readSupervisor, serveTestnet, NotRunningError } from '../supervisor.js'
 import { Testnet } from '../testnet.js'
 import { parseCli, HELP } from './args.js'
@@ -374,7 +375,12 @@ async function run (cmd: RunCommand): Promise<number> {
   const scenario = await loadScenario(cmd.scenario)
   // the most peers the scenario will run at once: its testnet, plus every peer it adds
   const added = scenario.steps.reduce((n, st) => n + ('join' in st ? st.join.count : 'inject' in st ? st.inject.supernodes : 0), 0)
-  checkCapacity((cmd.nodes ?? scenario.testnet.nodes) + added, cmd.nodesPerProcess ?? scenario.testnet.nodesPerProcess)
+  const nodesPerProcess = cmd.nodesPerProcess ?? scenario.testnet.nodesPerProcess
+  const workerKill = scenario.steps.findIndex(st => 'kill' in st && st.kill.workers != null)
+  if (nodesPerProcess <= 1 && workerKill >= 0) {
+    throw new UsageError(`--nodes-per-process ${nodesPerProcess}: the scenario kills worker processes (steps[${workerKill}].kill.workers), which exist in packed mode only`, '--nodes-per-process')
+  }
+  checkCapacity((cmd.nodes ?? scenario.testnet.nodes) + added, nodesPerProcess)
   const policies: Array<'legacy' | 'adaptive'> = cmd.policy == null ? scenario.policies : cmd.policy === 'both' ? ['legacy', 'adaptive'] : [cmd.policy]
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')
   const base = cmd.out ?? join('runs', `${scenario.name}-${stamp}`)
