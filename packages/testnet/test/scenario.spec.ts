@@ -260,7 +260,7 @@ describe('the headline scenario (patch-tuesday-2007.yaml)', () => {
       { wait: { loggedInShare: 0.97, stable: 10_000, timeout: 180_000 } },
       { observe: 30_000 },
       { kill: { share: 0.5, supernodeBias: 0.7, signal: 'KILL' } },
-      { restart: { nodes: 'killed', spread: 20_000 } },
+      { restart: { nodes: 'killed', spread: 45_000 } },
       { observe: 300_000 },
       { inject: { loginsPerSecond: 30, supernodes: 3, capacity: 40, attachesPerSecond: 20 } },
       { observe: 60_000 }
