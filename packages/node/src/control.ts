@@ -3,6 +3,7 @@ import { createServer } from 'node:http'
 import { isIP } from 'node:net'
 import { DEFAULT_CONTROL_MAX_CONNECTIONS, DEFAULT_CONTROL_REQUEST_TIMEOUT_MS } from './constants.js'
 import { NodeConfigError } from './errors.js'
+import { eventLoopLag } from './metrics.js'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
 const MAX_BODY_BYTES = 16 * 1024
@@ -48,8 +49,8 @@ function send (res: ServerResponse, code: number, body: unknown, type = 'applica
 
 /**
  * The node's control endpoint: HTTP on loopback only, every request authenticated with
- * the testnet's bearer token. `GET /status` (JSON), `GET /metrics` (Prometheus text),
- * `POST /admin/<action>`.
+ * the testnet's bearer token. `GET /status` (JSON; `?eventLoop=1` adds the process's
+ * event-loop delay, see eventLoopLag), `GET /metrics` (Prometheus text), `POST /admin/<action>`.
  */
 export async function startControlEndpoint (init: ControlEndpointInit): Promise<ControlEndpoint> {
   const host = init.host ?? '127.0.0.1'
@@ -78,11 +79,17 @@ export async function startControlEndpoint (init: ControlEndpointInit): Promise<
       send(res, 401, { error: 'unauthorized' })
       return
     }
-    const path = new URL(req.url ?? '/', 'http://control').pathname
+    const url = new URL(req.url ?? '/', 'http://control')
+    const path = url.pathname
     if (path === '/status' || path === '/metrics') {
       req.resume()
       if (req.method !== 'GET') { send(res, 405, { error: 'use GET' }); return }
-      if (path === '/status') { send(res, 200, init.status()); return }
+      if (path === '/status') {
+        // ?eventLoop=1 adds the process's event-loop delay (the first such request starts its monitor)
+        const status = init.status()
+        send(res, 200, url.searchParams.get('eventLoop') === '1' && typeof status === 'object' && status != null ? { ...status, eventLoop: eventLoopLag() } : status)
+        return
+      }
       init.metrics().then(text => { send(res, 200, text, 'text/plain; version=0.0.4') }, (err: Error) => { send(res, 500, { error: err.message }) })
       return
     }
