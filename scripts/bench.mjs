@@ -3,7 +3,9 @@
  * Stampede benchmarks: what one node process costs, what the esbuild bundle buys at
  * start-up, how long a 100-node testnet takes to come up on this machine, how long a
  * restart storm takes against the floor of bare libp2p nodes, how many attaches one
- * supernode admits against the raw handshake rate, and what the launcher itself costs.
+ * supernode admits against the raw handshake rate, what the launcher itself costs, how many
+ * peers reach steady state in process and packed mode, and how long 300 and 1,000 take to
+ * come up.
  * Each figure is set against a baseline measured in the same run.
  *
  *   npm run bench                         # build, run everything, rewrite docs/benchmarks.md
@@ -30,12 +32,14 @@ import { bundleScript } from './bench/bundle.mjs'
 import { benchStorm } from './bench/storm.mjs'
 import { benchThroughput } from './bench/throughput.mjs'
 import { benchLauncher } from './bench/launcher.mjs'
+import { benchDensity } from './bench/density.mjs'
+import { benchBringupLarge } from './bench/bringup-large.mjs'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DOC = join(ROOT, 'docs', 'benchmarks.md')
 /** Everything in docs/benchmarks.md from this line on is kept when the page is rewritten. */
 const KEEP_MARKER = '<!-- kept by npm run bench: measured by other commands -->'
-const BENCHMARKS = ['process', 'startup', 'bringup', 'storm', 'throughput', 'launcher']
+const BENCHMARKS = ['process', 'startup', 'bringup', 'storm', 'throughput', 'launcher', 'density', 'bringup-large']
 /** The goal for a 100-node bring-up on a 2-core machine. */
 const BRINGUP_GOAL_MS = 30_000
 
@@ -57,9 +61,17 @@ Benchmarks (all by default, in this order):
   launcher  CPU share of the stampede run process (supervision and the Recorder's
             sampling every second) over 60 s of a steady 30-peer testnet, against the
             whole machine (goal: under 5 %)
+  density   the most peers at steady state (all logged in, every process's event-loop
+            lag p99 under 100 ms), stepping sizes up until one fails: process mode
+            50-300 (goal 300), packed mode 25 per worker 200-1000 (goal 1000); RSS per
+            node, lag p99 and time to all logged in of the largest passing size
+  bringup-large
+            300 peers in process mode and 1,000 packed (50 per worker), one run each:
+            launch to all logged in, or the share logged in at 240 s (goal for 1,000
+            packed: under 60 s)
 
 Options:
-  --quick        smaller sizes (10 to 20 peers, shorter windows, fewer repetitions):
+  --quick        smaller sizes (10 to 100 peers, shorter windows, fewer repetitions):
                  a smoke run, each benchmark well under a minute
   --only NAME    run only these benchmarks (comma-separated)
   --docs         rewrite docs/benchmarks.md (the default for a full run only)
@@ -656,7 +668,8 @@ async function bringupOnce (peers, afterMs, name, what) {
 }
 
 // ---------------------------------------------------------------------------------------
-// 4-6. Storm, throughput, launcher (scripts/bench/*.mjs): what they need from this process
+// 4-8. Storm, throughput, launcher, density, large bring-ups (scripts/bench/*.mjs): what
+// they need from this process
 
 let bareBundle
 /** The bare libp2p node (scripts/bench/bare-node.mjs), bundled like stampede-node, once per run. */
@@ -681,6 +694,7 @@ function benchContext (entries) {
     makeNodeProcess,
     launcherFor,
     warmCompileCache: async () => { await warmCompileCache(entries) },
+    sweepStrays,
     bareEntry
   }
 }
@@ -739,7 +753,7 @@ async function main () {
   const foreign = []
   for (const name of BENCHMARKS.filter(n => only.includes(n))) {
     checkInterrupted()
-    const fn = { process: benchProcess, startup: benchStartup, bringup: benchBringup, storm: benchStorm, throughput: benchThroughput, launcher: benchLauncher }[name]
+    const fn = { process: benchProcess, startup: benchStartup, bringup: benchBringup, storm: benchStorm, throughput: benchThroughput, launcher: benchLauncher, density: benchDensity, 'bringup-large': benchBringupLarge }[name]
     const a = performance.now()
     const load = watchLoad()
     const result = await fn(opts, ['process', 'startup', 'bringup'].includes(name) ? entries : benchContext(entries))

@@ -2,9 +2,10 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { join, relative } from 'node:path'
 import { LAUNCHER_GOAL_PCT } from './launcher.mjs'
+import { LAG_GOAL_MS } from './scale.mjs'
 import { CLK_TCK } from './proc.mjs'
 import { STORM_GOAL_RATIO } from './storm.mjs'
-import { pct, secs } from './stats.mjs'
+import { mb, pct, secs } from './stats.mjs'
 
 /**
  * Rows are `{ section }` headings or `{ figure, value, context }` lines.
@@ -43,7 +44,7 @@ children of the \`stampede run\` it starts), launched with the testnet library
 and \`NODE_COMPILE_CACHE\`, the default config (\`testnet/default.yaml\` values) with only the
 peer count changed (and the seed, for the storm). State lives in a temporary directory
 that is removed at the end. The benchmarks run one after another, never two at once.
-\`--quick\` uses 10 to 20 peers, shorter windows and fewer repetitions. Every figure is set
+\`--quick\` uses 10 to 100 peers, shorter windows and fewer repetitions. Every figure is set
 against a baseline measured in the same run, because the machine is noisy: a bare Node.js
 process, a bare libp2p node, or the machine's own CPU time in the same window.
 
@@ -125,6 +126,34 @@ process, a bare libp2p node, or the machine's own CPU time in the same window.
    its \`utime + stime\` (\`/proc/<pid>/stat\`) over the window divided by the machine's total
    CPU time (\`/proc/stat\`, all cores) in the same window; its node processes' share is
    computed the same way, and the peak is the largest of the 1 s readings.
+7. **Density.** Per mode, sizes are stepped up and the first size that fails ends the
+   mode: process mode (a process per peer) 50, 100, 150, 200, 300; packed mode (25 peers
+   per \`stampede-worker\` process) 200, 400, 600, 800, 1,000. Each size is a fresh testnet:
+   the default config with the testnet's fast settle options (\`startSpreadMs: 0\`, every
+   start at once, and \`priorUptimeMs: 600000\`, so peers are eligible for promotion at
+   once). Before launch the testnet library's capacity check (\`estimateCapacity\`: memory
+   from the measured per-node RSS against 90 % of the memory available, open files, ports)
+   may refuse the size; that counts as a failure and is reported as the machine's limit.
+   A size passes when \`waitForLoggedIn({ share: 1 })\` returns within 120 s of calling
+   \`Testnet.launch()\`, and then, after 10 s of settling, every process (login server,
+   node processes or workers) reports an event-loop lag p99 under ${LAG_GOAL_MS} ms and every
+   peer is still alive and logged in. The lag comes from the nodes themselves: \`GET
+   /status?eventLoop=1\` on a node's control endpoint starts a \`monitorEventLoopDelay\`
+   histogram (20 ms resolution, one per process whatever it runs; the lag is how much later
+   than its 20 ms period the monitor's timer ran) that rotates every 5 s and answers with
+   the last complete window; one node per process is asked when everyone
+   is logged in, then twice more 5 s apart after the settling, and each process's figure is
+   the larger of the two windows' p99 (a process that does not answer within 3 s fails the
+   size). The lag p99 given is the worst process's. RSS per node is \`VmRSS\` of every peer
+   process (node processes or workers; the login server apart) at the end of the window,
+   summed and divided by the peers. Time to all logged in is from launch, as in 3.
+   \`--quick\` steps 10 and 20 peers in process mode and 40 at 20 per worker, with one 5 s
+   lag window and no settling.
+8. **Large bring-ups.** 300 peers in process mode and 1,000 in packed mode (50 per worker),
+   one run each, default config as in 3 (capacity check first, as in 7): wall time from
+   \`Testnet.launch()\` to \`waitForLoggedIn({ share: 1 })\` returning, bounded at 240 s;
+   when the bound is reached, the share of peers logged in at the last status poll is given
+   instead. The logged-in curve comes from the nodes' event logs, as in 3.
 
 "Idle" here means the first minute of a testnet's life: kad-dht's self-query and routing
 table refresh run every 5 minutes and are not in any window. CPU ticks are 1/${CLK_TCK} s, so a
@@ -133,11 +162,22 @@ share (\`/proc/stat\`) minus this benchmark's process tree (its own CPU, its liv
 and its reaped children's \`cutime + cstime\`): load from outside that skews the figures.
 `
 
-/** One line per goal of the storm and launcher benchmarks. */
+/** One line per goal of the storm, launcher, density and bringup-large benchmarks. */
 function goalLines (goals, machine) {
   return goals.map((g) => {
     if (g.name === 'storm') {
       return `**Goal (from the issue): a restart storm absorbed within ${STORM_GOAL_RATIO}x the floor: ${g.met ? 'met' : 'not met'}** (${Number.isFinite(g.ratio) ? `${g.ratio.toFixed(2)}x` : 'n/a'}: ${secs(g.stormMs)} for ${g.peers} peers against ${secs(g.floorMs)} for as many bare libp2p nodes; ${g.runs > 1 ? `median of ${g.runs}` : '1 run'}).\n\n`
+    }
+    if (g.name === 'density') {
+      return g.modes.map(m => `**Goal (from the issue): ${m.goal.toLocaleString('en-US')} peers at steady state in ${m.mode} mode${m.k > 1 ? ` (${m.k} per process)` : ''}: ${g.quick ? 'not assessed (quick run)' : m.met ? 'met' : 'not met'}** (largest passing size ${m.peers != null ? `${m.peers}: RSS ${mb(m.rssPerNodeKb)} per node, lag p99 ${m.lagP99Ms.toFixed(1)} ms, all logged in ${secs(m.loggedInMs)} after launch` : 'none'}${m.next != null ? `; next size ${m.next}` : ''}).\n\n`).join('')
+    }
+    if (g.name === 'bringup-large') {
+      return g.sizes.map(s => {
+        const got = s.refused != null ? `refused by the capacity check: ${s.refused}` : s.launchError != null ? `launch failed: ${s.launchError}` : s.ms != null ? `all logged in ${secs(s.ms)} after launch` : `${pct(100 * s.share, 0)} logged in at ${secs(s.timeoutMs)}`
+        return s.goalMs != null
+          ? `**Goal (from the issue): ${s.peers.toLocaleString('en-US')} ${s.mode === 'packed' ? `packed peers (${s.k} per process)` : 'peers'} logged in within ${secs(s.goalMs)}: ${g.quick ? 'not assessed (quick run)' : s.met ? 'met' : 'not met'}** (${got}).\n\n`
+          : `**${s.peers.toLocaleString('en-US')} peers in ${s.mode} mode:** ${got}.\n\n`
+      }).join('')
     }
     if (g.name === 'launcher') {
       return `**Goal (from the issue): sampling and control under ${LAUNCHER_GOAL_PCT} % of the machine's CPU: ${g.met ? 'met' : 'not met'}** (${pct(g.pct)} of this ${machine.cores}-core machine with ${g.peers} peers, over ${g.windowMs / 1000} s).\n\n`
@@ -158,7 +198,7 @@ export function renderMarkdown ({ rows, notes, machine, date, command, totalMs, 
 Generated by \`scripts/bench.mjs\`; every figure below was measured in the one run described
 here. To reproduce: \`npm run bench\` (builds, then runs \`node scripts/bench.mjs\`; a few
 minutes, see below). \`node scripts/bench.mjs --quick\` is a smoke run with smaller sizes, and
-\`--only process|startup|bringup|storm|throughput|launcher\` runs one benchmark; those do not rewrite this page unless
+\`--only process|startup|bringup|storm|throughput|launcher|density|bringup-large\` runs one benchmark; those do not rewrite this page unless
 given \`--docs\`.
 ${partial ? `\n> **Partial run** (${[quick ? '--quick' : '', only != null ? `--only ${only}` : ''].filter(Boolean).join(' ')}): smaller sizes or missing benchmarks; not the reference figures.\n` : ''}
 - Command: \`${command}\`

@@ -1,0 +1,78 @@
+/**
+ * 7. Density: the most peers this machine holds at steady state, in process mode (a
+ * process per peer) and in packed mode (K peers per worker process). Sizes are stepped up
+ * and the first that fails ends the mode: not every peer logged in within the bound, a
+ * process whose event-loop lag p99 reaches LAG_GOAL_MS over the steady window, a peer
+ * logged out by the end of it, or a size the capacity check refuses.
+ */
+import { LAG_GOAL_MS, measureSize } from './scale.mjs'
+import { mb, pct, secs } from './stats.mjs'
+
+/** The issue's goals: peers at steady state in each mode. */
+export const DENSITY_GOALS = { process: 300, packed: 1_000 }
+/** Peers per worker in packed mode: fewer share an event loop than bringup-large's 50. */
+const PACKED_K = 25
+
+const plans = (quick) => quick
+  ? [
+      { mode: 'process', k: 1, sizes: [10, 20], timeoutMs: 30_000 },
+      { mode: 'packed', k: 20, sizes: [40], timeoutMs: 30_000 }
+    ]
+  : [
+      { mode: 'process', k: 1, sizes: [50, 100, 150, 200, 300], timeoutMs: 120_000 },
+      { mode: 'packed', k: PACKED_K, sizes: [200, 400, 600, 800, 1_000], timeoutMs: 120_000 }
+    ]
+
+function describe (r) {
+  if (r.refused != null) return `${r.peers}: refused by the capacity check (${r.refused})`
+  if (r.launchError != null) return `${r.peers}: launch failed (${r.launchError})`
+  const login = r.loggedInMs != null ? `all logged in ${secs(r.loggedInMs)}` : `${r.loggedInAtEnd}/${r.peers} (${pct(100 * r.loggedInShare, 0)}) logged in at the ${secs(r.timeoutMs)} bound`
+  const lag = r.steady === true ? `, lag p99 ${r.lagP99Ms.toFixed(1)} ms (worst: ${r.lagWorst}), RSS ${mb(r.rssPerNodeKb)} per node` : ''
+  return `${r.peers}: ${login}${lag}: ${r.pass ? 'pass' : `FAIL${r.message != null ? ` (${r.message})` : ''}`}`
+}
+
+export async function benchDensity (opts, ctx) {
+  const steadyMs = opts.quick ? 0 : 10_000
+  const lagWindows = opts.quick ? 1 : 2
+  const rows = []
+  const notes = []
+  const goals = []
+  await ctx.warmCompileCache()
+  const byMode = []
+  for (const plan of plans(opts.quick)) {
+    const steps = []
+    for (const peers of plan.sizes) {
+      ctx.checkInterrupted()
+      const what = `density ${plan.mode} ${peers}`
+      const r = await measureSize(ctx, { peers, nodesPerProcess: plan.k, name: `density-${plan.mode}-${peers}`, what, timeoutMs: plan.timeoutMs, steadyMs, lagWindows, fast: true })
+      steps.push(r)
+      if (!r.pass) break
+      await ctx.sleep(2_000)
+    }
+    byMode.push({ plan, steps })
+  }
+
+  rows.push({ section: `7. Density: most peers at steady state (all logged in within the bound, then every process's event-loop lag p99 < ${LAG_GOAL_MS} ms in ${lagWindows === 1 ? 'one 5 s window' : `${lagWindows} 5 s windows after ${steadyMs / 1000} s of settling`})` })
+  for (const { plan, steps } of byMode) {
+    const best = [...steps].reverse().find(r => r.pass)
+    const failed = steps.find(r => !r.pass)
+    const goal = DENSITY_GOALS[plan.mode]
+    const met = !opts.quick && best != null && best.peers >= goal
+    const label = plan.mode === 'process' ? 'Process mode (a process per peer)' : `Packed mode (${plan.k} peers per worker process)`
+    rows.push({
+      figure: `${label}: largest passing size`,
+      value: best != null ? `${best.peers} peers` : 'none',
+      context: `goal ${goal.toLocaleString('en-US')}: ${opts.quick ? 'quick run, goal not assessed' : met ? 'MET' : 'NOT MET'}; ${failed != null ? `next size ${describe(failed).replace(/^\d+: /, `${failed.peers} `)}` : `every size up to ${plan.sizes[plan.sizes.length - 1]} passed`}`
+    })
+    if (best != null) {
+      rows.push({
+        figure: `  at ${best.peers}: RSS per node / event-loop lag p99 / launch to all logged in`,
+        value: `${mb(best.rssPerNodeKb)} / ${best.lagP99Ms.toFixed(1)} ms / ${secs(best.loggedInMs)}`,
+        context: `${best.workers > 0 ? `${best.workers} workers + login server` : `${best.peers + 1} processes`}, RSS of the peers' processes ${mb(best.rssPeersKb)}, login server ${mb(best.rssLoginKb)}; lag p99 median peer process ${best.lagPeerMedianMs.toFixed(1)} ms, login server ${best.lagLoginMs.toFixed(1)} ms, largest single delay ${best.lagMaxMs.toFixed(0)} ms; machine busy ${pct(best.steadyMachinePct, 0)} in the steady window, ${pct(best.bringupMachinePct, 0)} during bring-up; ${best.supernodes} supernodes`
+      })
+    }
+    for (const r of steps) notes.push(`Density, ${plan.mode} mode${plan.k > 1 ? ` (K=${plan.k})` : ''}, ${describe(r)}${r.spawnedMs != null ? `; all spawned ${secs(r.spawnedMs)}, logged-in curve 50/90/100 % ${secs(r.timeline.at(0.5))} / ${secs(r.timeline.at(0.9))} / ${secs(r.timeline.at(1))}` : ''}${r.unexpected?.length > 0 ? `; unexpected exits: ${r.unexpected.slice(0, 5).join('; ')}${r.unexpected.length > 5 ? ` and ${r.unexpected.length - 5} more` : ''}` : ''}.`)
+    goals.push({ mode: plan.mode, k: plan.k, goal, met, peers: best?.peers, rssPerNodeKb: best?.rssPerNodeKb, lagP99Ms: best?.lagP99Ms, loggedInMs: best?.loggedInMs, next: failed != null ? describe(failed) : undefined })
+  }
+  return { rows, notes, goal: { name: 'density', quick: opts.quick, modes: goals } }
+}

@@ -1,0 +1,205 @@
+/**
+ * One size of a testnet measured at scale, shared by the density and bringup-large
+ * benchmarks: the capacity check first (a size that does not fit is reported, not run),
+ * then launch (process mode, or packed with K nodes per worker), wait a bounded time for
+ * every peer to log in, optionally hold a steady window in which every process reports its
+ * event-loop lag, read the RSS of every process, and stop the testnet.
+ */
+import { performance } from 'node:perf_hooks'
+import * as testnetLib from '@stampede/testnet'
+import { bringupTimeline, readPeerEvents } from './events.mjs'
+import { readMemory, watchLoad } from './proc.mjs'
+import { secs, sum } from './stats.mjs'
+
+/** The steady-state goal for event-loop lag: every process's p99 under this. */
+export const LAG_GOAL_MS = 100
+/** Windows of the nodes' event-loop monitor (packages/node/src/metrics.ts EVENT_LOOP_LAG_WINDOW_MS). */
+const LAG_WINDOW_MS = 5_000
+const LAG_REQUEST_TIMEOUT_MS = 3_000
+
+/**
+ * The default config (testnet/default.yaml) with `peers` at `nodesPerProcess`, and with
+ * `fast` the settle options a testnet config offers: every start at once (startSpreadMs 0)
+ * and the peers counted as up for 10 minutes already (priorUptimeMs), so they are eligible
+ * for promotion at once instead of after minUptimeMs.
+ */
+export function scaleConfig ({ peers, nodesPerProcess, name, fast }) {
+  const base = testnetLib.defaultConfig()
+  const cfg = fast
+    ? { ...base, timing: { ...base.timing, startSpreadMs: 0, priorUptimeMs: 600_000, startupTimeoutMs: Math.max(base.timing.startupTimeoutMs, 120_000) } }
+    : base
+  return testnetLib.applyOverrides(cfg, { nodes: peers, nodesPerProcess, name })
+}
+
+/** One process's event-loop lag from a node's control endpoint (`?eventLoop=1`). */
+async function readLag (testnet, name) {
+  const p = testnet.process(name)
+  if (!p.alive || p.controlPort == null) return undefined
+  try {
+    const res = await globalThis.fetch(`http://127.0.0.1:${p.controlPort}/status?eventLoop=1`, {
+      headers: { authorization: `Bearer ${testnet.token}` },
+      signal: AbortSignal.timeout(LAG_REQUEST_TIMEOUT_MS)
+    })
+    if (!res.ok) return undefined
+    const body = await res.json()
+    return body.eventLoop
+  } catch {
+    return undefined
+  }
+}
+
+/** One node per process (the login server, each node process or each worker), by pid. */
+function oneNodePerProcess (testnet) {
+  const byPid = new Map()
+  for (const name of ['login', ...testnet.nodeNames()]) {
+    const pid = testnet.process(name).pid
+    if (pid != null && !byPid.has(pid)) byPid.set(pid, name)
+  }
+  return byPid
+}
+
+async function inBatches (items, limit, fn) {
+  const out = []
+  for (let i = 0; i < items.length; i += limit) out.push(...await Promise.all(items.slice(i, i + limit).map(fn)))
+  return out
+}
+
+/**
+ * Launch `peers` at `nodesPerProcess` and measure. `timeoutMs` bounds launch to all logged
+ * in; `steadyMs` (null for no steady window) is the settle time before the lag windows, `lagWindows`
+ * (1 or 2) how many 5 s windows are read.
+ * Resolves to `{ refused }` when the capacity check says no, `{ launchError }` when the
+ * launch failed, else the measurements; `pass` says whether the size reached steady state.
+ */
+export async function measureSize (ctx, { peers, nodesPerProcess, name, what, timeoutMs, steadyMs, lagWindows = 2, fast }) {
+  const estimate = testnetLib.estimateCapacity(peers, nodesPerProcess)
+  const base = { peers, nodesPerProcess, timeoutMs }
+  if (estimate.problems.length > 0) {
+    ctx.progress(`${what}: refused by the capacity check: ${estimate.problems.join('; ')}`)
+    return { ...base, refused: estimate.problems.join('; '), pass: false }
+  }
+  const config = scaleConfig({ peers, nodesPerProcess, name, fast })
+  const mode = nodesPerProcess > 1 ? `${peers} peers packed ${nodesPerProcess} per process` : `${peers} peers, a process each`
+  ctx.progress(`${what}: launching ${mode}`)
+  const wall0 = Date.now()
+  const t0 = performance.now()
+  const load = watchLoad()
+  let launched
+  try {
+    launched = await ctx.launchTestnet(config, what)
+  } catch (err) {
+    if (ctx.interrupted()) throw err
+    const ms = performance.now() - t0
+    ctx.progress(`${what}: launch failed after ${secs(ms)}: ${err.message}; stopping what it started`)
+    const swept = await ctx.sweepStrays()
+    return { ...base, launchError: `${err.name}: ${err.message}`, ms, swept, pass: false }
+  }
+  const { testnet, unexpected, spawnedMs } = launched
+  try {
+    let lastShown = 0
+    let loggedInMs
+    let message
+    let last
+    try {
+      last = await testnet.waitForLoggedIn({
+        timeoutMs: Math.max(1, timeoutMs - (performance.now() - t0)),
+        share: 1,
+        onStatus: (st) => {
+          last = st
+          if (performance.now() - lastShown > 5_000) {
+            lastShown = performance.now()
+            ctx.progress(`${what}: ${st.summary.loggedIn}/${st.summary.total} logged in, ${st.summary.supernodes} supernodes (${secs(lastShown - t0)})`)
+          }
+        }
+      })
+      loggedInMs = performance.now() - t0
+    } catch (err) {
+      if (ctx.interrupted()) throw err
+      message = err.message
+    }
+    const bringupLoad = load.end()
+    const wall1 = Date.now()
+    const atEnd = last?.summary ?? { loggedIn: 0, total: peers, supernodes: 0, alive: 0 }
+    const result = {
+      ...base,
+      spawnedMs,
+      loggedInMs,
+      message,
+      loggedInShare: atEnd.total > 0 ? atEnd.loggedIn / atEnd.total : 0,
+      loggedInAtEnd: atEnd.loggedIn,
+      supernodes: atEnd.supernodes,
+      bringupMachinePct: bringupLoad.machinePct,
+      foreignPct: bringupLoad.foreignPct,
+      unexpected,
+      workers: testnet.workerNames().length
+    }
+    ctx.progress(`${what}: ${loggedInMs != null ? `all ${peers} logged in after ${secs(loggedInMs)}` : `${atEnd.loggedIn}/${atEnd.total} logged in at the ${secs(timeoutMs)} bound`}`)
+
+    if (loggedInMs != null && steadyMs != null) {
+      // start every process's lag monitor, let the testnet settle, read two windows
+      const probes = [...oneNodePerProcess(testnet)]
+      await inBatches(probes, 32, async ([, n]) => readLag(testnet, n))
+      ctx.progress(`${what}: steady window: ${steadyMs / 1000} s to settle, then the event-loop lag of ${probes.length} processes over ${lagWindows * LAG_WINDOW_MS / 1000} s`)
+      const steadyLoad = watchLoad()
+      await ctx.sleep(Math.max(steadyMs, LAG_WINDOW_MS + 500))
+      const first = await inBatches(probes, 32, async ([, n]) => readLag(testnet, n))
+      let second = first
+      if (lagWindows > 1) {
+        await ctx.sleep(LAG_WINDOW_MS)
+        second = await inBatches(probes, 32, async ([, n]) => readLag(testnet, n))
+      }
+      const steadyCpu = steadyLoad.end()
+      const lags = probes.map(([pid, n], i) => {
+        const a = first[i]
+        const b = second[i]
+        const ok = a != null && b != null && a.windowMs > 0 && b.windowMs > 0
+        return { pid, name: n, ok, p99Ms: ok ? Math.max(a.p99Ms, b.p99Ms) : NaN, maxMs: ok ? Math.max(a.maxMs, b.maxMs) : NaN }
+      })
+      const answered = lags.filter(l => l.ok)
+      const peerLags = answered.filter(l => l.name !== 'login').map(l => l.p99Ms)
+      const worst = answered.reduce((w, l) => (w == null || l.p99Ms > w.p99Ms ? l : w), undefined)
+      const after = await testnet.status()
+      // RSS: each peer process (node process or worker) once, the login server apart
+      const loginPid = testnet.process('login').pid
+      const peerPids = [...new Set(testnet.nodeNames().map(n => testnet.process(n).pid).filter(p => p != null))]
+      const peerRss = peerPids.map(pid => readMemory(pid)?.rssKb).filter(x => x != null)
+      Object.assign(result, {
+        steady: true,
+        processes: probes.length,
+        unanswered: lags.filter(l => !l.ok).map(l => l.name),
+        lagP99Ms: worst?.p99Ms ?? NaN,
+        lagWorst: worst?.name,
+        lagPeerMedianMs: peerLags.length > 0 ? [...peerLags].sort((x, y) => x - y)[Math.floor(peerLags.length / 2)] : NaN,
+        lagLoginMs: lags.find(l => l.name === 'login')?.p99Ms ?? NaN,
+        lagMaxMs: Math.max(...answered.map(l => l.maxMs)),
+        steadyLoggedIn: after.summary.loggedIn,
+        steadyAlive: after.summary.alive,
+        steadyMachinePct: steadyCpu.machinePct,
+        steadyForeignPct: steadyCpu.foreignPct,
+        rssPerNodeKb: peerRss.length > 0 ? sum(peerRss) / peers : NaN,
+        rssPeersKb: sum(peerRss),
+        rssLoginKb: loginPid != null ? readMemory(loginPid)?.rssKb : undefined
+      })
+      result.pass = result.unanswered.length === 0 && result.lagP99Ms < LAG_GOAL_MS && after.summary.loggedIn === peers && after.summary.alive === peers
+      if (!result.pass) {
+        result.message = result.unanswered.length > 0
+          ? `${result.unanswered.length} processes did not report their lag within ${LAG_REQUEST_TIMEOUT_MS / 1000} s`
+          : result.lagP99Ms >= LAG_GOAL_MS
+            ? `event-loop lag p99 ${result.lagP99Ms.toFixed(0)} ms in ${result.lagWorst} (>= ${LAG_GOAL_MS} ms)`
+            : `only ${after.summary.loggedIn}/${peers} logged in (${after.summary.alive} alive) at the end of the steady window`
+      }
+      ctx.progress(`${what}: lag p99 worst ${result.lagP99Ms.toFixed(1)} ms (${result.lagWorst}), ${after.summary.loggedIn}/${peers} logged in, RSS ${(result.rssPerNodeKb / 1024).toFixed(1)} MB per node: ${result.pass ? 'PASS' : `FAIL (${result.message})`}`)
+    } else {
+      const peerPids = [...new Set(testnet.nodeNames().map(n => testnet.process(n).pid).filter(p => p != null))]
+      const peerRss = peerPids.map(pid => readMemory(pid)?.rssKb).filter(x => x != null)
+      result.rssPerNodeKb = peerRss.length > 0 ? sum(peerRss) / peers : NaN
+      result.pass = loggedInMs != null
+    }
+    result.stopMs = await ctx.stopTestnet(testnet)
+    // the event logs once every node has stopped and flushed its log
+    result.timeline = bringupTimeline(await readPeerEvents(testnet.dir), wall0, wall1)
+    return result
+  } finally {
+    await ctx.stopTestnet(testnet).catch(() => {})
+  }
+}
