@@ -63,7 +63,7 @@ Benchmarks (all by default, in this order):
             whole machine (goal: under 5 %)
   density   the most peers at steady state (all logged in, every process's event-loop
             lag p99 under 100 ms), stepping sizes up until one fails: process mode
-            50-300 (goal 300), packed mode 25 per worker 200-1000 (goal 1000); RSS per
+            50-300 (goal 300), packed mode 25 per worker 50-1000 (goal 1000); RSS per
             node, lag p99 and time to all logged in of the largest passing size
   bringup-large
             300 peers in process mode and 1,000 packed (50 per worker), one run each:

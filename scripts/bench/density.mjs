@@ -19,15 +19,16 @@ const plans = (quick) => quick
       { mode: 'packed', k: 20, sizes: [40], timeoutMs: 30_000 }
     ]
   : [
-      { mode: 'process', k: 1, sizes: [50, 100, 150, 200, 300], timeoutMs: 120_000 },
-      { mode: 'packed', k: PACKED_K, sizes: [200, 400, 600, 800, 1_000], timeoutMs: 120_000 }
+      // the issue's sizes, with smaller first steps so a failure early still leaves a passing size
+      { mode: 'process', k: 1, sizes: [50, 75, 100, 150, 200, 300], timeoutMs: 120_000 },
+      { mode: 'packed', k: PACKED_K, sizes: [50, 100, 200, 400, 600, 800, 1_000], timeoutMs: 120_000 }
     ]
 
 function describe (r) {
   if (r.refused != null) return `${r.peers}: refused by the capacity check (${r.refused})`
   if (r.launchError != null) return `${r.peers}: launch failed (${r.launchError})`
   const login = r.loggedInMs != null ? `all logged in ${secs(r.loggedInMs)}` : `${r.loggedInAtEnd}/${r.peers} (${pct(100 * r.loggedInShare, 0)}) logged in at the ${secs(r.timeoutMs)} bound`
-  const lag = r.steady === true ? `, lag p99 ${r.lagP99Ms.toFixed(1)} ms (worst: ${r.lagWorst}), RSS ${mb(r.rssPerNodeKb)} per node` : ''
+  const lag = r.steady === true ? `, lag p99 ${r.lagP99Ms.toFixed(1)} ms (worst: ${r.lagWorst}; ${r.lagOver} of ${r.processes} processes at ${LAG_GOAL_MS} ms or more), RSS ${mb(r.rssPerNodeKb)} per node` : ''
   return `${r.peers}: ${login}${lag}: ${r.pass ? 'pass' : `FAIL${r.message != null ? ` (${r.message})` : ''}`}`
 }
 
