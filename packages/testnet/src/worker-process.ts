@@ -16,6 +16,7 @@ export type WorkerRequest =
   | { type: 'start', name: string, configPath: string, priorUptimeMs?: number }
   | { type: 'stop', name: string }
   | { type: 'crash', name: string }
+  | { type: 'status', name: string }
 
 /** A worker's message to the launcher. */
 export type WorkerMessage =
@@ -23,6 +24,7 @@ export type WorkerMessage =
   | { type: 'ready', id: number, name: string, peerId: string, addrs: string[], controlPort?: number, pid: number }
   | { type: 'error', id: number, name: string, errorName: string, message: string }
   | { type: 'exited', id?: number, name: string, how: 'stop' | 'crash' }
+  | { type: 'status', id: number, name: string, nodes: Record<string, unknown> }
 
 export interface WorkerSpec {
   /** `worker-01`, ... */

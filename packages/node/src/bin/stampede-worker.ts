@@ -37,6 +37,8 @@ export type WorkerCommand =
   | { type: 'start', id: number, name: string, configPath: string, priorUptimeMs?: number }
   | { type: 'stop', id: number, name: string }
   | { type: 'crash', id: number, name: string }
+  /** the status of every running node of the worker (`name` is ignored): one message instead of an HTTP request per node */
+  | { type: 'status', id: number, name: string }
 
 /** What the worker tells the launcher. */
 export type WorkerReply =
@@ -45,6 +47,7 @@ export type WorkerReply =
   | { type: 'error', id: number, name: string, errorName: string, message: string }
   /** a node is gone: asked for (`id` set), or on its own (admin stop through its control endpoint) */
   | { type: 'exited', id?: number, name: string, how: 'stop' | 'crash' }
+  | { type: 'status', id: number, name: string, nodes: Record<string, unknown> }
 
 class WorkerUsageError extends Error {
   override name = 'UsageError'
@@ -236,6 +239,14 @@ async function main (): Promise<void> {
   process.on('message', (raw: unknown) => {
     const cmd = raw as WorkerCommand
     if (exiting || cmd == null || typeof cmd.name !== 'string' || typeof cmd.id !== 'number') return
+    if (cmd.type === 'status') {
+      const nodes: Record<string, unknown> = {}
+      for (const [name, h] of hosted) {
+        if (h.node != null && !h.leaving) nodes[name] = h.node.status()
+      }
+      send({ type: 'status', id: cmd.id, name: cmd.name, nodes })
+      return
+    }
     const work = cmd.type === 'start' ? start(cmd) : cmd.type === 'stop' || cmd.type === 'crash' ? leave(cmd) : Promise.reject(new WorkerCommandError(`unknown command ${String((cmd as { type?: unknown }).type)}`))
     work.catch((err: unknown) => {
       const e = err as Error
