@@ -44,6 +44,17 @@ export const DEFAULT_ATTACH_TRIES_PER_ROUND = 4
 export const DEFAULT_PRESENCE_QUEUE_SIZE = 256
 /** Supernode: other supernodes it keeps a connection to, for the DHT. */
 export const DEFAULT_DHT_NEIGHBOURS = 4
+/**
+ * The supernodes' Kademlia DHT, sized for an overlay of tens of supernodes instead of
+ * kad-dht's defaults for the public IPFS DHT (k 20, alpha 10, 10 disjoint paths): a
+ * presence record is stored on the DHT_K supernodes closest to its key, and a query asks
+ * DHT_ALPHA peers at a time along DHT_DISJOINT_PATHS path(s). With the defaults every
+ * attach sent a FIND_NODE and a PUT_VALUE (each a new stream) to nearly every supernode,
+ * and each FIND_NODE answer read k peers from the peer store.
+ */
+export const DEFAULT_DHT_K = 8
+export const DEFAULT_DHT_ALPHA = 3
+export const DEFAULT_DHT_DISJOINT_PATHS = 1
 /** Supernode: clients offered to the login server as promotion candidates per report. */
 export const DEFAULT_CANDIDATES_PER_REPORT = 8
 

@@ -15,7 +15,8 @@ import { client } from './client.js'
 import {
   DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_INBOUND_THRESHOLD, DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_INCOMING_PENDING, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_BASE_MS,
-  DEFAULT_RETRY_MAX_MS, DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_ATTACHES_PER_SECOND
+  DEFAULT_RETRY_MAX_MS, DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_ATTACHES_PER_SECOND, DEFAULT_DHT_ALPHA, DEFAULT_DHT_DISJOINT_PATHS,
+  DEFAULT_DHT_K
 } from './constants.js'
 import { startControlEndpoint } from './control.js'
 import { DataDirError, ListenError, NodeConfigError } from './errors.js'
@@ -32,6 +33,7 @@ import type { LoginServer, LoginServerView } from './login-server.js'
 import type { OverlayContext } from './shared.js'
 import type { LoginServerAddress, Supernode } from './supernode.js'
 import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { KadDHT } from '@libp2p/kad-dht'
 import type { AllocationPolicy, Clock, PolicyDescription, PromotionPolicy, ResourceProfile, ThresholdPromotionInit } from '@stampede/allocation'
 import type { NetworkView } from '@stampede/wire'
 
@@ -443,6 +445,9 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
   // eslint-disable-next-line prefer-const
   let node: DefaultOverlayNode | undefined
   let hostCache: HostCache | undefined
+  // the peer's DHT, once libp2p exists: its mode decides who enters the routing table
+  // eslint-disable-next-line prefer-const
+  let dhtRef: Pick<KadDHT, 'getMode'> | undefined
   let services: Record<string, unknown>
   if (init.role === 'login') {
     services = {
@@ -480,9 +485,17 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
       dht: kadDHT({
         protocol: KAD_PROTOCOL,
         clientMode: true,
+        kBucketSize: DEFAULT_DHT_K,
+        alpha: DEFAULT_DHT_ALPHA,
+        disjointPaths: DEFAULT_DHT_DISJOINT_PATHS,
         // the overlay runs on loopback and LANs too: the default mapper drops private
-        // addresses, which leaves the routing table empty there
-        peerInfoMapper: passthroughMapper,
+        // addresses, which leaves the routing table empty there. A client keeps its table
+        // empty instead, so kad-dht's self-query and table refresh at start have no one to
+        // ask and a client dials no supernode for the DHT: it used to ping its supernode
+        // and then query (and connect to) the supernodes that one knew, about half of a
+        // restarted client's CPU. A promoted peer fills its table from then on (new
+        // connections, and the supernode's joinDht for those it already has).
+        peerInfoMapper: (info) => dhtRef?.getMode() === 'server' ? passthroughMapper(info) : { ...info, multiaddrs: [] },
         logPrefix: `stampede:${init.name}:dht`,
         validators: { 'stampede-presence': async (_key, value) => { decode.presenceRecord(value) } },
         selectors: {
@@ -554,6 +567,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     await ctx.events.close()
     throw err
   }
+  dhtRef = (libp2p.services as Partial<PeerServices>).dht
   try {
     await libp2p.start()
   } catch (err: unknown) {

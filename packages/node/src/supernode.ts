@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import { admissionScheduler, createPolicy, seededRandom, shuffle } from '@stampede/allocation'
 import {
-  ATTACH_PROTOCOL, ClientFrame, MAX_CANDIDATES, MAX_RETRY_AFTER_MS, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
+  ATTACH_PROTOCOL, ClientFrame, KAD_PROTOCOL, MAX_CANDIDATES, MAX_RETRY_AFTER_MS, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
   MAX_REFERRALS, MAX_REPORT_ACK_BYTES, PRESENCE_KEY_PREFIX, PRESENCE_PROTOCOL, PresenceAnswer,
   PresenceRecord, REPORT_PROTOCOL, RefusalReason, SupernodeFrame, SupernodeReport, decode
 } from '@stampede/wire'
@@ -21,7 +21,8 @@ import { defaultContext, resetStream } from './shared.js'
 import { verifyToken } from './token.js'
 import type { FramedStream } from './framing.js'
 import type { OverlayContext } from './shared.js'
-import type { Connection, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
+import type { Identify } from '@libp2p/identify'
+import type { Connection, PeerId, PeerStore, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { AdmissionScheduler, AllocationPolicy, Random, ResourceProfile } from '@stampede/allocation'
@@ -67,7 +68,9 @@ export interface SupernodeComponents {
   addressManager: AddressManager
   peerId: PeerId
   privateKey: PrivateKey
+  peerStore: PeerStore
   dht: KadDHT
+  identify: Identify
 }
 
 export interface AttachedClient {
@@ -174,6 +177,7 @@ class DefaultSupernode implements Supernode, Startable {
     await this.components.registrar.handle(ATTACH_PROTOCOL, (s, c) => this.onAttach(s, c), opts)
     await this.components.registrar.handle(PRESENCE_PROTOCOL, (s, c) => this.onLookup(s, c), opts)
     await this.components.dht.setMode('server')
+    this.joinDht()
     this.ctx.metrics.setRole('supernode')
     this.ctx.metrics.capacity.set(this.capacity)
     this.ctx.metrics.clients.set(0)
@@ -524,6 +528,31 @@ class DefaultSupernode implements Supernode, Startable {
       this.ctx.metrics.reports.inc({ result: 'failed' })
       this.log('report failed: %s', (err as Error).message)
     }
+  }
+
+  /**
+   * As a client this peer kept its DHT routing table empty (see createOverlayNode), so the
+   * supernodes it is already connected to never entered it: identify them again, which
+   * tells the DHT about them now that it is a server. Bounded by the DHT's bucket size.
+   */
+  private joinDht (): void {
+    const conns = this.components.connectionManager.getConnections()
+    void (async () => {
+      let asked = 0
+      for (const conn of conns) {
+        if (asked >= this.components.dht.k || !this.serving) return
+        if (conn.status !== 'open') continue
+        try {
+          const peer = await this.components.peerStore.get(conn.remotePeer)
+          if (!peer.protocols.includes(KAD_PROTOCOL)) continue
+        } catch {
+          continue
+        }
+        asked++
+        this.components.identify.identify(conn, { signal: deadline(this.opts.requestTimeoutMs, this.stopController.signal) })
+          .catch((err: unknown) => { this.log('identify of DHT peer %p failed: %s', conn.remotePeer, (err as Error).message) })
+      }
+    })()
   }
 
   /** Keep a few connections to other supernodes so the DHT has neighbours. */
