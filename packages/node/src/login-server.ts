@@ -214,7 +214,10 @@ class DefaultLoginServer implements LoginServer, Startable {
     // admission: the policy's queue decides whether, and after how long, this log-in is
     // served; a peer already holding a valid token only wants referrals, which the adaptive
     // policy serves in a lane of its own
-    const holder = req.token.byteLength > 0 &&
+    // a valid token matters only to a policy that treats logged-in peers apart: spare the
+    // signature check otherwise (legacy)
+    const treatsHoldersApart = this.referralLane != null || this.allocation.referralHoldMs > 0
+    const holder = treatsHoldersApart && req.token.byteLength > 0 &&
       await verifyToken(req.token, { issuerKey: this.components.privateKey.publicKey, peer, nowMs: arrivedAt }).then(() => true, () => false)
     const lane = holder && this.referralLane != null ? this.referralLane : this.admission
     // the client's word that these supernodes are gone: never referred back to it, and
