@@ -521,6 +521,9 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
         requestTimeoutMs: timing.requestTimeoutMs,
         random: seededRandom(seed + 1),
         policy,
+        // the operator's mega-supernodes run the operator's own software: they shed load,
+        // they do not drop their role (MODEL.md: the 2010 recovery's dedicated supernodes)
+        dedicated: init.operatorToken != null,
         context: ctx,
         onDemote: (reason) => { node?.onDemote(reason) },
         onTokenRejected: () => { node?.onDemote('token-rejected') }

@@ -56,6 +56,12 @@ export interface SupernodeInit {
   /** admission, overload behaviour and referral of alternatives; @default createPolicy({ family: 'adaptive' }) */
   policy?: AllocationPolicy
   context?: OverlayContext
+  /**
+   * a dedicated server the operator runs (a "mega-supernode", authorised out of band): it
+   * never drops its role under overload, whatever the policy's overload rule, and sheds
+   * the excess by refusing instead; @default false
+   */
+  dedicated?: boolean
   /** the login server told this supernode to step down, or it dropped its role under overload */
   onDemote?(reason: string): void
   /** the login server rejected this supernode's token: log in again */
@@ -250,7 +256,8 @@ class DefaultSupernode implements Supernode, Startable {
 
   /**
    * Count a refusal; under the legacy `drop-role` overload rule, enough refusals within
-   * the window make this supernode give up its role (and orphan its clients).
+   * the window make this supernode give up its role (and orphan its clients), unless it
+   * is a dedicated (operator's) supernode.
    */
   private noteRefusal (): void {
     const now = this.ctx.clock.now()
@@ -258,7 +265,7 @@ class DefaultSupernode implements Supernode, Startable {
     this.refusals.push(now)
     while (this.refusals.length > 0 && (this.refusals[0] as number) <= now - windowMs) this.refusals.shift()
     if (this.refusals.length > refusalsToDrop) this.refusals.splice(0, this.refusals.length - refusalsToDrop)
-    if (mode === 'drop-role' && this.refusals.length >= refusalsToDrop && this.serving && !this.dropping) {
+    if (mode === 'drop-role' && this.init.dedicated !== true && this.refusals.length >= refusalsToDrop && this.serving && !this.dropping) {
       this.dropping = true
       this.refusals.length = 0
       this.ctx.metrics.demotions.inc({ reason: 'overload' })
