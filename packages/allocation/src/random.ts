@@ -32,6 +32,24 @@ export function drawUnit (random: Random): number {
   return value > 1 ? 1 : value
 }
 
+/**
+ * `n` of `items` picked uniformly at random without replacement, in random order (all of
+ * them, shuffled, when there are no more than `n`); the input is left as it was. Costs
+ * O(items) to copy and O(n) draws, where shuffling everything to keep `n` costs O(items) draws.
+ */
+export function sample<T> (items: readonly T[], n: number, random: Random): T[] {
+  const out = items.slice()
+  const k = Math.max(0, Math.min(Math.floor(n), out.length))
+  for (let i = 0; i < k; i++) {
+    const j = i + Math.min(out.length - 1 - i, Math.floor(drawUnit(random) * (out.length - i)))
+    const a = out[i] as T
+    out[i] = out[j] as T
+    out[j] = a
+  }
+  out.length = k
+  return out
+}
+
 /** A Fisher-Yates shuffled copy of `items`; the input is left as it was. */
 export function shuffle<T> (items: readonly T[], random: Random): T[] {
   const out = items.slice()

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { seededRandom, shuffle } from '../src/index.js'
+import { sample, seededRandom, shuffle } from '../src/index.js'
 
 const draw = (seed: number, n: number): number[] => {
   const random = seededRandom(seed)
@@ -72,5 +72,39 @@ describe('shuffle', () => {
       const shuffled = shuffle([1, 2, 3, 4], () => value)
       assert.deepEqual([...shuffled].sort(), [1, 2, 3, 4], `random ${value}`)
     }
+  })
+})
+
+describe('sample', () => {
+  it('picks n distinct items and leaves the input alone', () => {
+    const items = Array.from({ length: 50 }, (_, i) => i)
+    const copy = items.slice()
+    const picked = sample(items, 16, seededRandom(3))
+    assert.equal(picked.length, 16)
+    assert.equal(new Set(picked).size, 16)
+    assert.ok(picked.every(x => items.includes(x)))
+    assert.deepEqual(items, copy)
+  })
+
+  it('gives all of them, in some order, when n is at least their number; none for n <= 0', () => {
+    assert.deepEqual(sample([1, 2, 3], 10, seededRandom(1)).sort(), [1, 2, 3])
+    assert.deepEqual(sample([1, 2, 3], 0, seededRandom(1)), [])
+    assert.deepEqual(sample([1, 2, 3], -2, seededRandom(1)), [])
+    assert.deepEqual(sample([], 4, seededRandom(1)), [])
+  })
+
+  it('is uniform: every item equally likely to be picked', () => {
+    const random = seededRandom(7)
+    const counts = new Array<number>(10).fill(0)
+    for (let round = 0; round < 20_000; round++) {
+      for (const x of sample([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 3, random)) counts[x]! += 1
+    }
+    // each item is picked with probability 3/10: 6,000 times expected
+    for (const c of counts) assert.ok(c > 5_700 && c < 6_300, `count ${c}`)
+  })
+
+  it('is replayable: the same seed picks the same items', () => {
+    const items = Array.from({ length: 100 }, (_, i) => i)
+    assert.deepEqual(sample(items, 5, seededRandom(42)), sample(items, 5, seededRandom(42)))
   })
 })
