@@ -12,7 +12,7 @@ import {
 } from './constants.js'
 import { PeerTimeoutError, RefusedError } from './errors.js'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { bytes, deadline, framed, infoFromWire, resetReason, toDialable } from './framing.js'
+import { bytes, deadline, framed, infoFromWire, resetReason, toDialable, withDeadline } from './framing.js'
 import { defaultContext } from './shared.js'
 import { tokenExpiry } from './token.js'
 import type { FramedStream } from './framing.js'
@@ -450,9 +450,11 @@ class DefaultClient implements Client, Startable {
         if (signal.aborted) return { kind: 'stopped' }
         if (closed.signal.aborted) return { kind: 'lost', cause: 'closed' }
         try {
-          await f.write(ClientFrame.encode({ type: ClientFrame.Type.HEARTBEAT, seq: ++this.seq, uptimeMs: this.uptime() }), deadline(this.opts.heartbeatTimeoutMs, signal))
-          this.ctx.metrics.messages.inc({ direction: 'out' })
-          const frame = await f.read(decode.supernodeFrame, deadline(this.opts.heartbeatTimeoutMs, signal))
+          const frame = await withDeadline(this.opts.heartbeatTimeoutMs, signal, async (s) => {
+            await f.write(ClientFrame.encode({ type: ClientFrame.Type.HEARTBEAT, seq: ++this.seq, uptimeMs: this.uptime() }), s)
+            this.ctx.metrics.messages.inc({ direction: 'out' })
+            return f.read(decode.supernodeFrame, s)
+          })
           this.ctx.metrics.messages.inc({ direction: 'in' })
           if (frame.view != null) this._view = frame.view
           if (frame.type === SupernodeFrame.Type.MOVE) {

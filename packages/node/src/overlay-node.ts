@@ -554,7 +554,9 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
       addresses: { listen },
       transports: [tcp()],
       connectionEncrypters: [noise()],
-      streamMuxers: [yamux()],
+      // yamux's keep-alive pings every connection every 30 s; failure detection is the
+      // overlay's own (heartbeats, reports), so the pings were pure cost (~2 % of a worker)
+      streamMuxers: [yamux({ enableKeepAlive: false })],
       connectionManager: {
         maxConnections: DEFAULT_MAX_CONNECTIONS,
         inboundConnectionThreshold: DEFAULT_INBOUND_THRESHOLD,

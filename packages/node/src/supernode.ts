@@ -15,7 +15,7 @@ import {
 } from './constants.js'
 import { ProtocolViolationError } from './errors.js'
 import {
-  addrsFromWire, addrsToWire, bytes, deadline, framed, infoFromWire, infoToWire, peerIdFromBytes, resetReason, toDialable
+  addrsFromWire, addrsToWire, bytes, deadline, framed, infoFromWire, infoToWire, peerIdFromBytes, resetReason, toDialable, withDeadline
 } from './framing.js'
 import { defaultContext, resetStream } from './shared.js'
 import { verifyToken } from './token.js'
@@ -115,6 +115,12 @@ class DefaultSupernode implements Supernode, Startable {
   private readonly init: SupernodeInit
   private readonly sessions = new Map<string, ClientSession>()
   private readonly known = new Map<string, { id: string, addrs: string[], load: number, capacity: number }>()
+  /**
+   * supernodes named in recent report acks, oldest first (at most MAX_SEEN_SUPERNODES):
+   * a connection to any of them counts as a DHT neighbour, not only to the few of this
+   * second's sample
+   */
+  private readonly seenSupernodes = new Set<string>()
   private readonly promoteSet = new Set<string>()
   private readonly presenceQueue = new Set<string>()
   private readonly loginIssuer: PeerId
@@ -354,20 +360,20 @@ class DefaultSupernode implements Supernode, Startable {
     try {
       await this.send(f, { type: SupernodeFrame.Type.ATTACHED, seq: first.seq, load: this.load, capacity: this.capacity, view: this.view }, signal)
       while (this.serving) {
-        const frame = await f.read(decode.clientFrame, deadline(this.opts.heartbeatTimeoutMs, stop))
+        const frame = await withDeadline(this.opts.heartbeatTimeoutMs, stop, async (s) => f.read(decode.clientFrame, s))
         this.ctx.metrics.messages.inc({ direction: 'in' })
         if (frame.type === ClientFrame.Type.DETACH) break
         if (frame.type !== ClientFrame.Type.HEARTBEAT) throw new ProtocolViolationError('ATTACH on an attached stream')
         session.lastHeartbeatMs = this.ctx.clock.now()
         session.uptimeMs = frame.uptimeMs
-        await this.send(f, {
+        await withDeadline(this.opts.requestTimeoutMs, stop, async (s) => this.send(f, {
           type: SupernodeFrame.Type.HEARTBEAT_ACK,
           seq: frame.seq,
           load: this.load,
           capacity: this.capacity,
           promote: this.promoteSet.has(id),
           view: this.view
-        }, deadline(this.opts.requestTimeoutMs, stop))
+        }, s))
       }
       if (this.sessions.get(id) === session) await stream.close({ signal: deadline(this.opts.requestTimeoutMs) }).catch(() => {})
     } catch (err: unknown) {
@@ -489,7 +495,11 @@ class DefaultSupernode implements Supernode, Startable {
 
   private async report (): Promise<void> {
     if (!this.serving || this.token == null) return
-    const signal = deadline(this.opts.requestTimeoutMs, this.stopController.signal)
+    await withDeadline(this.opts.requestTimeoutMs, this.stopController.signal, async (signal) => { await this.reportOnce(signal) })
+  }
+
+  private async reportOnce (signal: AbortSignal): Promise<void> {
+    if (this.token == null) return
     let stream: Stream | undefined
     try {
       const conn = await this.components.connectionManager.openConnection(toDialable(this.init.loginServer.id, this.init.loginServer.addrs), { signal })
@@ -518,7 +528,11 @@ class DefaultSupernode implements Supernode, Startable {
       this.known.clear()
       for (const info of ack.supernodes) {
         const k = infoFromWire(info)
-        if (k != null && k.id !== this.components.peerId.toString()) this.known.set(k.id, k)
+        if (k != null && k.id !== this.components.peerId.toString()) {
+          this.known.set(k.id, k)
+          this.seenSupernodes.delete(k.id)
+          this.seenSupernodes.add(k.id)
+        }
       }
       this.promoteSet.clear()
       for (const p of ack.promote) {
@@ -564,8 +578,17 @@ class DefaultSupernode implements Supernode, Startable {
 
   /** Keep a few connections to other supernodes so the DHT has neighbours. */
   private keepNeighbours (): void {
+    while (this.seenSupernodes.size > MAX_SEEN_SUPERNODES) {
+      const oldest = this.seenSupernodes.values().next().value
+      if (oldest == null) break
+      this.seenSupernodes.delete(oldest)
+    }
     const connected = new Set(this.components.connectionManager.getConnections().map(c => c.remotePeer.toString()))
-    const have = [...this.known.keys()].filter(id => connected.has(id)).length
+    // counting only the supernodes of this report's random sample found almost none
+    // connected in a large network, so every supernode dialled new neighbours every second
+    // (and the connection manager pruned old ones): steady-state churn that grew with size
+    let have = 0
+    for (const id of this.seenSupernodes) if (connected.has(id)) have++
     if (have >= this.opts.dhtNeighbours) return
     const missing = shuffle([...this.known.values()].filter(k => !connected.has(k.id)), this.random).slice(0, this.opts.dhtNeighbours - have)
     for (const k of missing) {
@@ -574,6 +597,9 @@ class DefaultSupernode implements Supernode, Startable {
     }
   }
 }
+
+/** Supernodes remembered from report acks for counting DHT neighbours. */
+const MAX_SEEN_SUPERNODES = 256
 
 /**
  * The supernode role: admits clients up to its capacity on a long-lived attach stream,

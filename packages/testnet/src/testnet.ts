@@ -187,7 +187,15 @@ export class Testnet {
       entry: opts.entry ?? defaultNodeEntry(),
       workerEntry: defaultWorkerEntry(),
       execArgv: NODE_EXEC_ARGV,
-      env: { ...process.env, STAMPEDE_CONTROL_TOKEN: token, NODE_COMPILE_CACHE: join(opts.stateDir, '.compile-cache') },
+      env: {
+        // node logs go to files: without this, the debug library behind @libp2p/logger asks
+        // isatty(2) for every logger it creates, one per connection and stream (about 1 % of
+        // a busy worker's CPU)
+        DEBUG_COLORS: 'false',
+        ...process.env,
+        STAMPEDE_CONTROL_TOKEN: token,
+        NODE_COMPILE_CACHE: join(opts.stateDir, '.compile-cache')
+      },
       startupTimeoutMs: opts.config.timing.startupTimeoutMs
     }
     this.onNodeExit = (proc, code, signal, expected) => {
