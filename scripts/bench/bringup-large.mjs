@@ -44,7 +44,7 @@ export async function benchBringupLarge (opts, ctx) {
     } else {
       value = r.loggedInMs != null ? secs(r.loggedInMs) : `${pct(100 * r.loggedInShare, 0)} at ${secs(timeoutMs)}`
       const ever = r.timeline.loggedInAt.length
-      context = `${r.loggedInMs != null ? 'all logged in' : `only ${r.loggedInAtEnd}/${peers} logged in at the last status poll (${r.unresponsive} did not answer it), ${ever}/${peers} had logged in at least once by their event logs`}; all spawned ${secs(r.spawnedMs)}; event logs 50/90/100 % ${secs(r.timeline.at(0.5))} / ${secs(r.timeline.at(0.9))} / ${secs(r.timeline.at(1))}; ${r.supernodes} supernodes; machine busy ${pct(r.bringupMachinePct, 0)}; RSS ${mb(r.rssPerNodeKb)} per node`
+      context = `${r.loggedInMs != null ? 'all logged in' : `only ${r.loggedInAtEnd}/${peers} logged in at the last status poll (${r.unresponsive} did not answer it), ${ever}/${peers} had logged in at least once by their event logs`}; all spawned ${secs(r.spawnedMs)}; event logs 50/90/100 % ${secs(r.timeline.at(0.5))} / ${secs(r.timeline.at(0.9))} / ${secs(r.timeline.at(1))}; ${r.supernodes} supernodes; machine busy ${pct(r.bringupMachinePct, 0)}; RSS ${mb(r.rssPerNodeKb)} (PSS ${mb(r.pssPerNodeKb)}) per node`
     }
     const met = !opts.quick && goalMs != null && r.loggedInMs != null && r.loggedInMs < goalMs
     if (goalMs != null) context = `goal < ${secs(goalMs)}: ${opts.quick ? 'quick run, goal not assessed' : met ? 'MET' : 'NOT MET'}; ${context}`

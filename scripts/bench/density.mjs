@@ -28,7 +28,7 @@ function describe (r) {
   if (r.refused != null) return `${r.peers}: refused by the capacity check (${r.refused})`
   if (r.launchError != null) return `${r.peers}: launch failed (${r.launchError})`
   const login = r.loggedInMs != null ? `all logged in ${secs(r.loggedInMs)}` : `${r.loggedInAtEnd}/${r.peers} (${pct(100 * r.loggedInShare, 0)}) logged in at the ${secs(r.timeoutMs)} bound`
-  const lag = r.steady === true ? `, lag p99 ${r.lagP99Ms.toFixed(1)} ms (worst: ${r.lagWorst}; ${r.lagOver} of ${r.processes} processes at ${LAG_GOAL_MS} ms or more), RSS ${mb(r.rssPerNodeKb)} per node` : ''
+  const lag = r.steady === true ? `, lag p99 ${r.lagP99Ms.toFixed(1)} ms (worst: ${r.lagWorst}; ${r.lagOver} of ${r.processes} processes at ${LAG_GOAL_MS} ms or more), RSS ${mb(r.rssPerNodeKb)} (PSS ${mb(r.pssPerNodeKb)}) per node` : ''
   return `${r.peers}: ${login}${lag}: ${r.pass ? 'pass' : `FAIL${r.message != null ? ` (${r.message})` : ''}`}`
 }
 
@@ -67,13 +67,13 @@ export async function benchDensity (opts, ctx) {
     })
     if (best != null) {
       rows.push({
-        figure: `  at ${best.peers}: RSS per node / event-loop lag p99 / launch to all logged in`,
-        value: `${mb(best.rssPerNodeKb)} / ${best.lagP99Ms.toFixed(1)} ms / ${secs(best.loggedInMs)}`,
-        context: `${best.workers > 0 ? `${best.workers} workers + login server` : `${best.peers + 1} processes`}, RSS of the peers' processes ${mb(best.rssPeersKb)}, login server ${mb(best.rssLoginKb)}; lag p99 median peer process ${best.lagPeerMedianMs.toFixed(1)} ms, login server ${best.lagLoginMs.toFixed(1)} ms, largest single delay ${best.lagMaxMs.toFixed(0)} ms; machine busy ${pct(best.steadyMachinePct, 0)} in the steady window, ${pct(best.bringupMachinePct, 0)} during bring-up; ${best.supernodes} supernodes`
+        figure: `  at ${best.peers}: RSS / PSS per node / event-loop lag p99 / launch to all logged in`,
+        value: `${mb(best.rssPerNodeKb)} / ${mb(best.pssPerNodeKb)} / ${best.lagP99Ms.toFixed(1)} ms / ${secs(best.loggedInMs)}`,
+        context: `${best.workers > 0 ? `${best.workers} workers + login server` : `${best.peers + 1} processes`}, RSS of the peers' processes ${mb(best.rssPeersKb)} (PSS ${mb(best.pssPeersKb)}, shared pages counted once), login server ${mb(best.rssLoginKb)}; lag p99 median peer process ${best.lagPeerMedianMs.toFixed(1)} ms, login server ${best.lagLoginMs.toFixed(1)} ms, largest single delay ${best.lagMaxMs.toFixed(0)} ms; machine busy ${pct(best.steadyMachinePct, 0)} in the steady window, ${pct(best.bringupMachinePct, 0)} during bring-up; ${best.supernodes} supernodes`
       })
     }
     for (const r of steps) notes.push(`Density, ${plan.mode} mode${plan.k > 1 ? ` (K=${plan.k})` : ''}, ${describe(r)}${r.spawnedMs != null ? `; all spawned ${secs(r.spawnedMs)}, logged-in curve 50/90/100 % ${secs(r.timeline.at(0.5))} / ${secs(r.timeline.at(0.9))} / ${secs(r.timeline.at(1))}` : ''}${r.unexpected?.length > 0 ? `; unexpected exits: ${r.unexpected.slice(0, 5).join('; ')}${r.unexpected.length > 5 ? ` and ${r.unexpected.length - 5} more` : ''}` : ''}.`)
-    goals.push({ mode: plan.mode, k: plan.k, goal, met, peers: best?.peers, rssPerNodeKb: best?.rssPerNodeKb, lagP99Ms: best?.lagP99Ms, loggedInMs: best?.loggedInMs, next: failed != null ? describe(failed) : undefined })
+    goals.push({ mode: plan.mode, k: plan.k, goal, met, peers: best?.peers, rssPerNodeKb: best?.rssPerNodeKb, pssPerNodeKb: best?.pssPerNodeKb, lagP99Ms: best?.lagP99Ms, loggedInMs: best?.loggedInMs, next: failed != null ? describe(failed) : undefined })
   }
   return { rows, notes, goal: { name: 'density', quick: opts.quick, modes: goals } }
 }

@@ -16,7 +16,7 @@ export const CLK_TCK = (() => {
   }
 })()
 
-/** VmRSS and VmHWM (peak RSS) of a process in kB; undefined when it is gone. */
+/** VmRSS, VmHWM (peak RSS) and PSS of a process in kB; undefined when it is gone. */
 export function readMemory (pid) {
   let text
   try {
@@ -29,7 +29,22 @@ export function readMemory (pid) {
     return m == null ? undefined : Number(m[1])
   }
   const rssKb = field('VmRSS')
-  return rssKb == null ? undefined : { rssKb, hwmKb: field('VmHWM') ?? rssKb }
+  return rssKb == null ? undefined : { rssKb, hwmKb: field('VmHWM') ?? rssKb, pssKb: readPss(pid) ?? rssKb }
+}
+
+/**
+ * Proportional set size in kB (/proc/<pid>/smaps_rollup): RSS with every shared page
+ * divided among the processes that map it. About 55 MB of a node process's RSS is the
+ * Node.js binary's text, shared by every node process, so summing RSS over hundreds of
+ * processes counts that 55 MB hundreds of times; summing PSS counts it once.
+ */
+function readPss (pid) {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))
+    return m == null ? undefined : Number(m[1])
+  } catch {
+    return undefined
+  }
 }
 
 /** Fields of /proc/<pid>/stat after the command name (index 0 = field 3, "state"). */

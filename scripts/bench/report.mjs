@@ -146,7 +146,11 @@ process, a bare libp2p node, or the machine's own CPU time in the same window.
    the larger of the two windows' p99 (a process that does not answer within 3 s fails the
    size). The lag p99 given is the worst process's. RSS per node is \`VmRSS\` of every peer
    process (node processes or workers; the login server apart) at the end of the window,
-   summed and divided by the peers. Time to all logged in is from launch, as in 3.
+   summed and divided by the peers; PSS per node the same with \`Pss\` from
+   \`/proc/<pid>/smaps_rollup\`, which shares each page among the processes that map it:
+   about 55 MB of a node process's RSS is Node.js's own code, mapped by every node process,
+   which summed RSS counts once per process and PSS once in all. Time to all logged in is
+   from launch, as in 3.
    \`--quick\` steps 10 and 20 peers in process mode and 40 at 20 per worker, with one 5 s
    lag window and no settling.
 8. **Large bring-ups.** 300 peers in process mode and 1,000 in packed mode (50 per worker),
@@ -173,7 +177,7 @@ function goalLines (goals, machine) {
       return `**Goal (from the issue): a restart storm absorbed within ${STORM_GOAL_RATIO}x the floor: ${g.met ? 'met' : 'not met'}** (${Number.isFinite(g.ratio) ? `${g.ratio.toFixed(2)}x` : 'n/a'}: ${secs(g.stormMs)} for ${g.peers} peers against ${secs(g.floorMs)} for as many bare libp2p nodes; ${g.runs > 1 ? `median of ${g.runs}` : '1 run'}).\n\n`
     }
     if (g.name === 'density') {
-      return g.modes.map(m => `**Goal (from the issue): ${m.goal.toLocaleString('en-US')} peers at steady state in ${m.mode} mode${m.k > 1 ? ` (${m.k} per process)` : ''}: ${g.quick ? 'not assessed (quick run)' : m.met ? 'met' : 'not met'}** (largest passing size ${m.peers != null ? `${m.peers}: RSS ${mb(m.rssPerNodeKb)} per node, lag p99 ${m.lagP99Ms.toFixed(1)} ms, all logged in ${secs(m.loggedInMs)} after launch` : 'none'}${m.next != null ? `; next size ${m.next}` : ''}).\n\n`).join('')
+      return g.modes.map(m => `**Goal (from the issue): ${m.goal.toLocaleString('en-US')} peers at steady state in ${m.mode} mode${m.k > 1 ? ` (${m.k} per process)` : ''}: ${g.quick ? 'not assessed (quick run)' : m.met ? 'met' : 'not met'}** (largest passing size ${m.peers != null ? `${m.peers}: RSS ${mb(m.rssPerNodeKb)} (PSS ${mb(m.pssPerNodeKb)}) per node, lag p99 ${m.lagP99Ms.toFixed(1)} ms, all logged in ${secs(m.loggedInMs)} after launch` : 'none'}${m.next != null ? `; next size ${m.next}` : ''}).\n\n`).join('')
     }
     if (g.name === 'bringup-large') {
       return g.sizes.map(s => {

@@ -165,7 +165,9 @@ export async function measureSize (ctx, { peers, nodesPerProcess, name, what, ti
       // RSS: each peer process (node process or worker) once, the login server apart
       const loginPid = testnet.process('login').pid
       const peerPids = [...new Set(testnet.nodeNames().map(n => testnet.process(n).pid).filter(p => p != null))]
-      const peerRss = peerPids.map(pid => readMemory(pid)?.rssKb).filter(x => x != null)
+      const peerMem = peerPids.map(pid => readMemory(pid)).filter(x => x != null)
+      const peerRss = peerMem.map(m => m.rssKb)
+      const loginMem = loginPid != null ? readMemory(loginPid) : undefined
       Object.assign(result, {
         steady: true,
         processes: probes.length,
@@ -182,7 +184,10 @@ export async function measureSize (ctx, { peers, nodesPerProcess, name, what, ti
         steadyForeignPct: steadyCpu.foreignPct,
         rssPerNodeKb: peerRss.length > 0 ? sum(peerRss) / peers : NaN,
         rssPeersKb: sum(peerRss),
-        rssLoginKb: loginPid != null ? readMemory(loginPid)?.rssKb : undefined
+        pssPerNodeKb: peerMem.length > 0 ? sum(peerMem.map(m => m.pssKb)) / peers : NaN,
+        pssPeersKb: sum(peerMem.map(m => m.pssKb)),
+        rssLoginKb: loginMem?.rssKb,
+        pssLoginKb: loginMem?.pssKb
       })
       result.pass = result.unanswered.length === 0 && result.lagP99Ms < LAG_GOAL_MS && after.summary.loggedIn === peers && after.summary.alive === peers
       if (!result.pass) {
@@ -192,11 +197,12 @@ export async function measureSize (ctx, { peers, nodesPerProcess, name, what, ti
             ? `event-loop lag p99 ${result.lagP99Ms.toFixed(0)} ms in ${result.lagWorst} (>= ${LAG_GOAL_MS} ms)`
             : `only ${after.summary.loggedIn}/${peers} logged in (${after.summary.alive} alive) at the end of the steady window`
       }
-      ctx.progress(`${what}: lag p99 worst ${result.lagP99Ms.toFixed(1)} ms (${result.lagWorst}), ${after.summary.loggedIn}/${peers} logged in, RSS ${(result.rssPerNodeKb / 1024).toFixed(1)} MB per node: ${result.pass ? 'PASS' : `FAIL (${result.message})`}`)
+      ctx.progress(`${what}: lag p99 worst ${result.lagP99Ms.toFixed(1)} ms (${result.lagWorst}), ${after.summary.loggedIn}/${peers} logged in, RSS ${(result.rssPerNodeKb / 1024).toFixed(1)} MB (PSS ${(result.pssPerNodeKb / 1024).toFixed(1)} MB) per node: ${result.pass ? 'PASS' : `FAIL (${result.message})`}`)
     } else {
       const peerPids = [...new Set(testnet.nodeNames().map(n => testnet.process(n).pid).filter(p => p != null))]
-      const peerRss = peerPids.map(pid => readMemory(pid)?.rssKb).filter(x => x != null)
-      result.rssPerNodeKb = peerRss.length > 0 ? sum(peerRss) / peers : NaN
+      const peerMem = peerPids.map(pid => readMemory(pid)).filter(x => x != null)
+      result.rssPerNodeKb = peerMem.length > 0 ? sum(peerMem.map(m => m.rssKb)) / peers : NaN
+      result.pssPerNodeKb = peerMem.length > 0 ? sum(peerMem.map(m => m.pssKb)) / peers : NaN
       result.pass = loggedInMs != null
     }
     result.stopMs = await ctx.stopTestnet(testnet)

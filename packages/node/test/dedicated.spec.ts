@@ -5,7 +5,7 @@ import { yamux } from '@chainsafe/libp2p-yamux'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
-import { ATTACH_PROTOCOL, ClientFrame, MAX_SUPERNODE_FRAME_BYTES, RefusalReason, SupernodeFrame, decode } from '@stampede/wire'
+import { ATTACH_PROTOCOL, ClientFrame, MAX_SUPERNODE_FRAME_BYTES, RefusalReason, decode } from '@stampede/wire'
 import { createLibp2p } from 'libp2p'
 import { framed } from '../src/framing.js'
 import { createOverlayNode, issueToken, loadOrCreateIdentity } from '../src/index.js'
@@ -13,6 +13,7 @@ import { FAST_TIMING, makeTempDir, metricValue, removeTempDir, waitFor } from '.
 import type { OverlayEvent, OverlayNode } from '../src/index.js'
 import type { PolicyDescription, ResourceProfile } from '@stampede/allocation'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { SupernodeFrame } from '@stampede/wire'
 
 /** One client slot: once a laptop holds it, every other attach is refused BUSY. */
 const TINY: ResourceProfile = { name: 'tiny', reachable: true, capacity: 1, bandwidthKbps: 1000 }

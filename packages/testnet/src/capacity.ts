@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import {
-  EPHEMERAL_PORTS_PER_NODE, FDS_PER_NODE, FDS_PER_PROCESS, LOGIN_SERVER_RSS_BYTES, MEMORY_HEADROOM,
-  NODE_PROCESS_RSS_BYTES, PACKED_NODE_RSS_BYTES, WORKER_BASE_RSS_BYTES
+  EPHEMERAL_PORTS_PER_NODE, FDS_PER_NODE, FDS_PER_PROCESS, LOGIN_SERVER_PRIVATE_BYTES, MEMORY_HEADROOM,
+  NODE_PROCESS_PRIVATE_BYTES, PACKED_NODE_BYTES, SHARED_CODE_BYTES, WORKER_BASE_PRIVATE_BYTES
 } from './constants.js'
 import { ephemeralRange, PORT_FLOOR } from './ports.js'
 
@@ -84,13 +84,14 @@ export function estimateCapacity (nodes: number, nodesPerProcess: number, host: 
   const packed = nodesPerProcess > 1
   const processes = 1 + workers
 
-  const nodeMemory = packed ? workers * WORKER_BASE_RSS_BYTES + nodes * PACKED_NODE_RSS_BYTES : nodes * NODE_PROCESS_RSS_BYTES
+  // the Node.js code every process maps is counted once; each process adds its own
+  const nodeMemory = packed ? workers * WORKER_BASE_PRIVATE_BYTES + nodes * PACKED_NODE_BYTES : nodes * NODE_PROCESS_PRIVATE_BYTES
   const memory = {
-    needed: LOGIN_SERVER_RSS_BYTES + nodeMemory,
+    needed: SHARED_CODE_BYTES + LOGIN_SERVER_PRIVATE_BYTES + nodeMemory,
     limit: Math.floor(host.availableMemory * MEMORY_HEADROOM),
     detail: packed
-      ? `login server ${mb(LOGIN_SERVER_RSS_BYTES)} + ${workers} workers x ${mb(WORKER_BASE_RSS_BYTES)} + ${nodes} packed nodes x ${mb(PACKED_NODE_RSS_BYTES)}`
-      : `login server ${mb(LOGIN_SERVER_RSS_BYTES)} + ${nodes} node processes x ${mb(NODE_PROCESS_RSS_BYTES)}`
+      ? `shared code ${mb(SHARED_CODE_BYTES)} + login server ${mb(LOGIN_SERVER_PRIVATE_BYTES)} + ${workers} workers x ${mb(WORKER_BASE_PRIVATE_BYTES)} + ${nodes} packed nodes x ${mb(PACKED_NODE_BYTES)}`
+      : `shared code ${mb(SHARED_CODE_BYTES)} + login server ${mb(LOGIN_SERVER_PRIVATE_BYTES)} + ${nodes} node processes x ${mb(NODE_PROCESS_PRIVATE_BYTES)}`
   }
 
   // the login server holds a connection per peer; a worker holds k nodes' descriptors

@@ -7,36 +7,46 @@
 const MB = 1024 * 1024
 
 /**
- * Resident memory of one node in a process of its own (process mode), at idle after
- * bring-up: median 87.8 MB, p90 93.2 MB over the peers of a 20-peer testnet
- * (docs/benchmarks.md, `npm run bench`, VmRSS from /proc/<pid>/status).
+ * Memory every node process and worker maps and shares with the others: the Node.js
+ * binary's code and read-only data. It is in each process's RSS (Shared_Clean in
+ * /proc/<pid>/smaps_rollup: 52.9 MB median, 55.5 MB at most, over the 40 peers of a
+ * 40-peer testnet) but takes the machine's memory once, so it is counted once.
  */
-export const NODE_PROCESS_RSS_BYTES = 90 * MB
-
-/** The login server's process: 95.3 MB in the same measurement, more with many peers. */
-export const LOGIN_SERVER_RSS_BYTES = 100 * MB
+export const SHARED_CODE_BYTES = 56 * MB
 
 /**
- * A worker process of packed mode before it runs any node: Node.js plus the bundled node
- * code loaded, VmRSS 81 MB right after it said hello (three runs: 80.9-81.3 MB).
+ * What one node in a process of its own (process mode) adds beyond the shared code, at
+ * idle after bring-up: PSS median 31.0 MB, largest 44.4 MB (private 29.7 / 43.0 MB) over
+ * the peers of a 40-peer testnet, supernodes included (RSS 83.4 MB median, of which the
+ * shared code is most of the rest). Summing RSS instead counted the shared code once per
+ * process and refused 300 peers that fit (27.1 GB estimated; about 14 GB is real).
  */
-export const WORKER_BASE_RSS_BYTES = 82 * MB
+export const NODE_PROCESS_PRIVATE_BYTES = 45 * MB
+
+/** The login server's process beyond the shared code: 52.7 MB private with 500 peers; more with more. */
+export const LOGIN_SERVER_PRIVATE_BYTES = 100 * MB
+
+/**
+ * A worker process of packed mode before it runs any node, beyond the shared code: VmRSS
+ * 81 MB right after it said hello (three runs: 80.9-81.3 MB), of which about 52 MB shared.
+ */
+export const WORKER_BASE_PRIVATE_BYTES = 35 * MB
 
 /**
  * What each packed node adds to its worker's resident memory (packed mode), rounded up to
  * the largest figure measured. How: `stampede up --config testnet/small.yaml --nodes N
  * --nodes-per-process K --detach`, 20 s after every peer logged in read VmRSS of each
  * worker (`grep VmRSS /proc/<pid>/status`, pids under `workers` in
- * `.stampede/<name>/nodes.json`), then (sum - workers x WORKER_BASE_RSS_BYTES) / N:
+ * `.stampede/<name>/nodes.json`), then (sum - workers x 82 MB at start) / N:
  *   N=48 K=4:  9.8 MB (12 workers, 95-158 MB each; 30.3 MB per peer all told)
  *   N=48 K=16: 5.0 MB (3 workers, 133-192 MB; 10.1 MB per peer all told)
  *   N=96 K=32: 7.5 MB (3 workers, 275-362 MB; 10.1 MB per peer all told)
- * against about 90 MB for a node in a process of its own. These are figures at rest:
- * under crash/restart churn a worker's RSS grows further while V8 lets its heap fill
- * before a major GC (an 8-node worker crashed and restarted 240 times in a row: RSS
- * 100 -> 222 MB, live heap after each mark-compact steady at 28-32 MB, so no leak).
+ * These are figures at rest: under crash/restart churn a worker's RSS grows further while
+ * V8 lets its heap fill before a major GC (an 8-node worker crashed and restarted 240
+ * times in a row: RSS 100 -> 222 MB, live heap after each mark-compact steady at 28-32
+ * MB, so no leak).
  */
-export const PACKED_NODE_RSS_BYTES = 10 * MB
+export const PACKED_NODE_BYTES = 10 * MB
 
 /**
  * File descriptors per node: its libp2p listener, its control endpoint, its event log and

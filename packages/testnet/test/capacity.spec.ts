@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { CapacityError, checkCapacity, estimateCapacity, readHostLimits } from '../src/capacity.js'
 import {
-  FDS_PER_NODE, FDS_PER_PROCESS, LOGIN_SERVER_RSS_BYTES, MEMORY_HEADROOM, NODE_PROCESS_RSS_BYTES,
-  PACKED_NODE_RSS_BYTES, WORKER_BASE_RSS_BYTES
+  FDS_PER_NODE, FDS_PER_PROCESS, LOGIN_SERVER_PRIVATE_BYTES, MEMORY_HEADROOM, NODE_PROCESS_PRIVATE_BYTES,
+  PACKED_NODE_BYTES, SHARED_CODE_BYTES, WORKER_BASE_PRIVATE_BYTES
 } from '../src/constants.js'
 import type { HostLimits } from '../src/capacity.js'
 
@@ -36,9 +36,14 @@ describe('estimateCapacity', () => {
   })
 
   it('estimates memory from the measured per-node figures', () => {
-    assert.equal(estimateCapacity(100, 1, host()).memory.needed, LOGIN_SERVER_RSS_BYTES + 100 * NODE_PROCESS_RSS_BYTES)
-    assert.equal(estimateCapacity(100, 10, host()).memory.needed, LOGIN_SERVER_RSS_BYTES + 10 * WORKER_BASE_RSS_BYTES + 100 * PACKED_NODE_RSS_BYTES)
+    // the shared Node.js code once, then each process's own memory
+    assert.equal(estimateCapacity(100, 1, host()).memory.needed, SHARED_CODE_BYTES + LOGIN_SERVER_PRIVATE_BYTES + 100 * NODE_PROCESS_PRIVATE_BYTES)
+    assert.equal(estimateCapacity(100, 10, host()).memory.needed, SHARED_CODE_BYTES + LOGIN_SERVER_PRIVATE_BYTES + 10 * WORKER_BASE_PRIVATE_BYTES + 100 * PACKED_NODE_BYTES)
     assert.equal(estimateCapacity(100, 10, host()).memory.limit, Math.floor(16 * GB * MEMORY_HEADROOM))
+  })
+
+  it('fits 300 peers in process mode on a machine with 21 GB free (the shared code counted once)', () => {
+    assert.deepEqual(estimateCapacity(300, 1, host({ availableMemory: 21 * GB })).problems, [])
   })
 
   it('makes packed mode hold many more nodes in the same memory', () => {
@@ -57,7 +62,7 @@ describe('estimateCapacity', () => {
   it('refuses too little memory, stating the estimate and the limit', () => {
     const err = capacityError(() => checkCapacity(1000, 1, host({ availableMemory: 8 * GB })))
     assert.match(err.message, /^1000 peers do not fit on this machine/)
-    assert.match(err.message, /memory: needs about 90,100 MB \(login server 100 MB \+ 1000 node processes x 90 MB\), but 7,373 MB is available \(90 % of 8,192 MB\)/)
+    assert.match(err.message, /memory: needs about 45,156 MB \(shared code 56 MB \+ login server 100 MB \+ 1000 node processes x 45 MB\), but 7,373 MB is available \(90 % of 8,192 MB\)/)
     assert.match(err.message, /--nodes-per-process/)
     assert.equal(err.estimate.problems.length, 1)
   })
@@ -65,7 +70,7 @@ describe('estimateCapacity', () => {
   it('names the workers and packed nodes in a packed estimate', () => {
     const err = capacityError(() => checkCapacity(2000, 50, host({ availableMemory: 1 * GB })))
     assert.match(err.message, /at 50 per process/)
-    assert.match(err.message, /40 workers x 82 MB \+ 2000 packed nodes x \d+ MB/)
+    assert.match(err.message, /40 workers x 35 MB \+ 2000 packed nodes x \d+ MB/)
   })
 
   it('refuses a worker that would run out of file descriptors (ulimit -n)', () => {

@@ -167,7 +167,7 @@ Options:
                        peers per worker process, 1..${MAX_NODES_PER_PROCESS} (default: from config, 1).
                        1 is process mode: each peer a process of its own. K > 1 is
                        packed mode: K peers share a worker process (about 10 MB each
-                       instead of about 90 MB), each with its own key, data directory,
+                       instead of about 45 MB), each with its own key, data directory,
                        port, control endpoint, logs and metrics. A killed packed node
                        crashes alone (connections reset, no goodbye) and restarts with
                        the same identity and host cache; \`kill <sel> --workers\` kills
@@ -181,10 +181,10 @@ Options:
   --state-dir DIR      state directory (default: ${DEFAULT_STATE_DIR})
   -h, --help           show this help
 
-Before anything starts, the testnet is checked against the machine: memory (about 90 MB
-per node process, 82 MB per worker plus 10 MB per packed node, against the memory
-available), open files (ulimit -n) and ports; a testnet that does not fit is refused with
-the estimate and the limit, exit status 2.
+Before anything starts, the testnet is checked against the machine: memory (Node.js's
+shared code once, then about 45 MB per node process, or 35 MB per worker plus 10 MB per
+packed node, against the memory available), open files (ulimit -n) and ports; a testnet
+that does not fit is refused with the estimate and the limit, exit status 2.
 
 Example:
   stampede up --config testnet/small.yaml --nodes 50 --seed 7
