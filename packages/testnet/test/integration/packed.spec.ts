@@ -60,12 +60,12 @@ describe('packed mode: several nodes per process', () => {
     for (const pid of seen) if (isAlive(pid)) process.kill(pid, 'SIGKILL')
   })
 
-  // 2000 node processes need about 176 GB: more than any machine this runs on is expected to have
-  it('refuses more nodes than the machine holds before starting anything (exit 2)', { skip: process.availableMemory() > 150 * 2 ** 30 }, async () => {
+  // 2000 node processes need about 88 GB: more than any machine this runs on is expected to have
+  it('refuses more nodes than the machine holds before starting anything (exit 2)', { skip: process.availableMemory() > 80 * 2 ** 30 }, async () => {
     const r = await cli(['up', '--nodes', '2000', '--name', 'it-too-big', '--state-dir', box.stateDir, '--detach'])
     assert.equal(r.code, 2, r.stderr)
     assert.match(r.stderr, /2000 peers do not fit on this machine/)
-    assert.match(r.stderr, /memory: needs about [\d,]+ MB \(login server 100 MB \+ 2000 node processes x 90 MB\), but [\d,]+ MB is available/)
+    assert.match(r.stderr, /memory: needs about [\d,]+ MB \(shared code 56 MB \+ login server 100 MB \+ 2000 node processes x 45 MB\), but [\d,]+ MB is available/)
     assert.equal(existsSync(join(box.stateDir, 'it-too-big')), false)
   })
 
