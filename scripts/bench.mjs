@@ -24,7 +24,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { NODE_EXEC_ARGV, NodeProcess, Testnet, applyOverrides, defaultConfig } from '@stampede/testnet'
-import { CLK_TCK, childPids, machineBusyPercent, machineInfo, pidsWithArg, readCpuTicks, readMachineTicks, readMemory, watchLoad } from './bench/proc.mjs'
+import { CLK_TCK, childPids, machineBusyPercent, machineInfo, pidsWithArg, readCpuTicks, readMachineTicks, readMemory, testnetPids, watchLoad } from './bench/proc.mjs'
 import { bringupTimeline, readPeerEvents } from './bench/events.mjs'
 import { renderMarkdown, renderTable, scanStderr } from './bench/report.mjs'
 import { mb, median, pct, percentile, range, secs, sum } from './bench/stats.mjs'
@@ -201,16 +201,6 @@ async function idleWindow (pids, ms) {
     if (a != null && b != null) perNode.set(name, 100 * (b - a) / CLK_TCK / elapsedS)
   }
   return { perNode, machinePct, foreignPct, elapsedS }
-}
-
-/** Pids of the login server and the live peers, by name. */
-function testnetPids (testnet) {
-  const out = new Map()
-  for (const name of ['login', ...testnet.nodeNames()]) {
-    const pid = testnet.process(name).pid
-    if (pid != null) out.set(name, pid)
-  }
-  return out
 }
 
 /** Pids of the nodes this benchmark holds a handle on. */

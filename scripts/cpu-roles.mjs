@@ -18,7 +18,7 @@ import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { Testnet, applyOverrides, defaultConfig, parseSelector } from '@stampede/testnet'
-import { CLK_TCK, machineBusyPercent, readCpuTicks, readMachineTicks } from './bench/proc.mjs'
+import { CLK_TCK, machineBusyPercent, readCpuTicks, readMachineTicks, testnetPids } from './bench/proc.mjs'
 
 const { values } = parseArgs({
   options: {
@@ -43,15 +43,6 @@ function machineSampler () {
   let prev = readMachineTicks()
   const timer = setInterval(() => { const cur = readMachineTicks(); samples.push(machineBusyPercent(prev, cur)); prev = cur }, 1_000)
   return { stop () { clearInterval(timer); return samples } }
-}
-
-function pidsOf (testnet) {
-  const out = new Map()
-  for (const name of ['login', ...testnet.nodeNames()]) {
-    const pid = testnet.process(name).pid
-    if (pid != null) out.set(name, pid)
-  }
-  return out
 }
 
 /** CPU seconds per role between two readings (`before` may be missing: a new process). */
@@ -81,7 +72,7 @@ try {
   const spawnedMs = performance.now() - t0
   let s = await testnet.waitForLoggedIn({ timeoutMs: 180_000 })
   const loggedInMs = performance.now() - t0
-  let pids = pidsOf(testnet)
+  let pids = testnetPids(testnet)
   let roles = new Map(s.nodes.map(n => [n.name, n.role]))
   const atUp = readAll(pids)
   const up = sampler.stop()
@@ -125,7 +116,7 @@ try {
     const lastRestartMs = performance.now() - rt0
     s = await testnet.waitForLoggedIn({ timeoutMs: 180_000 })
     const doneMs = performance.now() - rt0
-    pids = pidsOf(testnet)
+    pids = testnetPids(testnet)
     const r1 = readAll(pids)
     const busy = rSampler.stop()
     const rolesNow = new Map(s.nodes.map(n => [n.name, n.role]))

@@ -169,3 +169,13 @@ export function watchLoad () {
     }
   }
 }
+
+/** Pids of a testnet's login server and live peers, by node name (a worker's pid once per node it runs). */
+export function testnetPids (testnet) {
+  const out = new Map()
+  for (const name of ['login', ...testnet.nodeNames()]) {
+    const pid = testnet.process(name).pid
+    if (pid != null) out.set(name, pid)
+  }
+  return out
+}

@@ -40,3 +40,8 @@ export class ProtocolViolationError extends Error {
 export class ListenError extends Error {
   override name = 'ListenError'
 }
+
+/** The reason a `withDeadline` signal fires with when its time is up (named as AbortSignal.timeout's). */
+export class DeadlineError extends Error {
+  override name = 'TimeoutError'
+}

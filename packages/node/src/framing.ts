@@ -3,6 +3,7 @@ import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromMultihash, peerIdFromString } from '@libp2p/peer-id'
 import * as Digest from 'multiformats/hashes/digest'
+import { DeadlineError } from './errors.js'
 import type { Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { LengthPrefixedStream } from '@libp2p/utils'
 import type { Multiaddr } from '@multiformats/multiaddr'
@@ -63,11 +64,6 @@ export function framed (stream: Stream, maxDataLength: number): FramedStream {
 export function deadline (ms: number, parent?: AbortSignal): AbortSignal {
   const t = AbortSignal.timeout(ms)
   return parent == null ? t : AbortSignal.any([t, parent])
-}
-
-/** The reason a `withDeadline` signal fires with when its time is up. */
-export class DeadlineError extends Error {
-  override name = 'TimeoutError'
 }
 
 /**

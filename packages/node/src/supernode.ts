@@ -494,19 +494,19 @@ class DefaultSupernode implements Supernode, Startable {
   }
 
   private async report (): Promise<void> {
-    if (!this.serving || this.token == null) return
-    await withDeadline(this.opts.requestTimeoutMs, this.stopController.signal, async (signal) => { await this.reportOnce(signal) })
+    const token = this.token
+    if (!this.serving || token == null) return
+    await withDeadline(this.opts.requestTimeoutMs, this.stopController.signal, async (signal) => { await this.reportOnce(token, signal) })
   }
 
-  private async reportOnce (signal: AbortSignal): Promise<void> {
-    if (this.token == null) return
+  private async reportOnce (token: Uint8Array, signal: AbortSignal): Promise<void> {
     let stream: Stream | undefined
     try {
       const conn = await this.components.connectionManager.openConnection(toDialable(this.init.loginServer.id, this.init.loginServer.addrs), { signal })
       stream = await conn.newStream(REPORT_PROTOCOL, { signal, negotiateFully: false })
       const f = framed(stream, MAX_REPORT_ACK_BYTES)
       await f.write(SupernodeReport.encode({
-        token: bytes(this.token),
+        token: bytes(token),
         addrs: addrsToWire(this.ownAddrs()),
         load: this.load,
         capacity: this.capacity,
@@ -532,6 +532,7 @@ class DefaultSupernode implements Supernode, Startable {
           this.known.set(k.id, k)
           this.seenSupernodes.delete(k.id)
           this.seenSupernodes.add(k.id)
+          if (this.seenSupernodes.size > MAX_SEEN_SUPERNODES) this.seenSupernodes.delete(this.seenSupernodes.values().next().value as string)
         }
       }
       this.promoteSet.clear()
@@ -578,11 +579,6 @@ class DefaultSupernode implements Supernode, Startable {
 
   /** Keep a few connections to other supernodes so the DHT has neighbours. */
   private keepNeighbours (): void {
-    while (this.seenSupernodes.size > MAX_SEEN_SUPERNODES) {
-      const oldest = this.seenSupernodes.values().next().value
-      if (oldest == null) break
-      this.seenSupernodes.delete(oldest)
-    }
     const connected = new Set(this.components.connectionManager.getConnections().map(c => c.remotePeer.toString()))
     // counting only the supernodes of this report's random sample found almost none
     // connected in a large network, so every supernode dialled new neighbours every second
