@@ -66,6 +66,13 @@ export interface TestnetConfig {
    * more of them. The login server always has a process of its own.
    */
   nodesPerProcess: number
+  /**
+   * Scheduling niceness of the peers' processes (0-19). The login server and the launcher
+   * keep the launcher's own priority: in the modelled network the login server is the
+   * operator's machine, bounded by `loginServer.loginsPerSecond`, not by a time slice
+   * shared with hundreds of peer processes on one host. 0 puts everyone on an equal footing.
+   */
+  peerNice: number
   seed: number
   /** Loopback address every process listens on. */
   host: string
@@ -100,6 +107,10 @@ export const DEFAULT_NAME = 'default'
 export const DEFAULT_NODES = 20
 /** Process mode: every node a process of its own. */
 export const DEFAULT_NODES_PER_PROCESS = 1
+/** Peers run at low priority so the login server keeps the CPU its modelled rate needs. */
+export const DEFAULT_PEER_NICE = 10
+/** Highest niceness Linux accepts. */
+export const MAX_NICE = 19
 export const DEFAULT_SEED = 1
 export const DEFAULT_HOST = '127.0.0.1'
 
@@ -150,6 +161,7 @@ export function defaultConfig (): TestnetConfig {
     name: DEFAULT_NAME,
     nodes: DEFAULT_NODES,
     nodesPerProcess: DEFAULT_NODES_PER_PROCESS,
+    peerNice: DEFAULT_PEER_NICE,
     seed: DEFAULT_SEED,
     host: DEFAULT_HOST,
     profiles: DEFAULT_PROFILES.map(p => ({ ...p })),
@@ -298,6 +310,7 @@ export const testnetConfigSchema: z.ZodType<TestnetConfig> = z.strictObject({
   name: nameSchema.default(DEFAULT_NAME),
   nodes: z.int().min(MIN_NODES).max(MAX_NODES).default(DEFAULT_NODES),
   nodesPerProcess: z.int().min(1).max(MAX_NODES_PER_PROCESS).default(DEFAULT_NODES_PER_PROCESS),
+  peerNice: z.int().min(0).max(MAX_NICE).default(DEFAULT_PEER_NICE),
   seed: z.int().default(DEFAULT_SEED),
   host: z.string().refine(isLoopbackAddress, 'must be a loopback address (127.0.0.0/8 or ::1): the testnet runs on this machine only').default(DEFAULT_HOST),
   profiles: profilesSchema.default(() => DEFAULT_PROFILES.map(p => ({ ...p }))),

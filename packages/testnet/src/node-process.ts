@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
+import { getPriority, setPriority } from 'node:os'
 import { logger } from '@libp2p/logger'
 import type { ChildProcess } from 'node:child_process'
 
@@ -35,6 +36,27 @@ export interface NodeLauncher {
   execArgv: string[]
   env: NodeJS.ProcessEnv
   startupTimeoutMs: number
+  /** niceness added to the launcher's own for peer and worker processes (not the login server); @default 0 */
+  peerNice?: number
+}
+
+/** Highest niceness Linux accepts. */
+const MAX_NICE = 19
+
+/**
+ * Run a peer process `launcher.peerNice` steps below the launcher's priority, so that on a
+ * saturated host the login server (the operator's machine in the model) and the launcher
+ * are not time-sliced with hundreds of peers. Raising niceness needs no privilege; if the
+ * kernel refuses anyway the process keeps running at the launcher's priority.
+ */
+export function lowerPriority (pid: number | undefined, launcher: NodeLauncher): void {
+  const steps = launcher.peerNice ?? 0
+  if (pid == null || steps <= 0) return
+  try {
+    setPriority(pid, Math.min(MAX_NICE, getPriority() + steps))
+  } catch (err: unknown) {
+    log('could not lower the priority of process %d: %s', pid, (err as Error).message)
+  }
 }
 
 export class NodeStartError extends Error {
@@ -121,6 +143,7 @@ export class NodeProcess implements NodeHandle {
       closeSync(out)
       closeSync(err)
     }
+    if (this.spec.kind === 'peer') lowerPriority(child.pid, launcher)
     this.child = child
     this.requestedStop = false
     this.pid = child.pid ?? null

@@ -196,7 +196,8 @@ export class Testnet {
         STAMPEDE_CONTROL_TOKEN: token,
         NODE_COMPILE_CACHE: join(opts.stateDir, '.compile-cache')
       },
-      startupTimeoutMs: opts.config.timing.startupTimeoutMs
+      startupTimeoutMs: opts.config.timing.startupTimeoutMs,
+      peerNice: opts.config.peerNice
     }
     this.onNodeExit = (proc, code, signal, expected) => {
       // a node that went down with its worker is told about once, as the worker's exit

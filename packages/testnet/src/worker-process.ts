@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { logger } from '@libp2p/logger'
 import { UsageError } from './errors.js'
-import { NodeStartError } from './node-process.js'
+import { NodeStartError, lowerPriority } from './node-process.js'
 import type { NodeExit, NodeHandle, NodeLauncher, NodeProcessSpec } from './node-process.js'
 import type { ChildProcess } from 'node:child_process'
 
@@ -102,6 +102,7 @@ export class WorkerProcess {
       closeSync(out)
       closeSync(err)
     }
+    lowerPriority(child.pid, launcher)
     this.child = child
     this.requestedStop = false
     this.pid = child.pid ?? null

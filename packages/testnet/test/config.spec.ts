@@ -332,6 +332,21 @@ describe('isLoopbackAddress', () => {
   })
 })
 
+describe('peerNice', () => {
+  it('defaults to 10 and takes 0-19', () => {
+    assert.equal(defaultConfig().peerNice, 10)
+    assert.equal(parseConfig('nodes: 4').peerNice, 10)
+    assert.equal(parseConfig('peerNice: 0').peerNice, 0)
+    assert.equal(parseConfig('peerNice: 19').peerNice, 19)
+  })
+
+  it('refuses a niceness Linux does not have, naming the field', () => {
+    for (const bad of ['peerNice: 20', 'peerNice: -1', 'peerNice: 2.5']) {
+      assert.equal(configError(() => parseConfig(bad)).field, 'peerNice', bad)
+    }
+  })
+})
+
 describe('nodesPerProcess (packed mode)', () => {
   it('defaults to 1, a process per node', () => {
     assert.equal(defaultConfig().nodesPerProcess, 1)

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import { Sandbox, cli, eventually, healthy, isAlive, SMALL_CONFIG } from './harness.js'
 
@@ -27,6 +28,22 @@ describe('a testnet of real processes', () => {
     assert.ok(s.summary.supernodes >= 2, `expected at least 2 supernodes, got ${s.summary.supernodes}`)
     for (const n of s.nodes.filter(n => n.role === 'supernode')) {
       assert.ok(n.load <= n.capacity, `${n.name} holds ${n.load} clients over its capacity ${n.capacity}`)
+    }
+  })
+
+  it('runs the peers 10 steps nicer than the login server (peerNice), which keeps the launcher\'s priority', async () => {
+    // field 19 of /proc/<pid>/stat, counted after the command name's closing parenthesis
+    const nice = (pid: number): number => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16])
+    }
+    const s = await box.status(name)
+    assert.ok(s.loginServer.pid != null)
+    const login = nice(s.loginServer.pid)
+    assert.equal(login, nice(process.pid), 'the login server runs at the launcher\'s (and this test\'s) priority')
+    for (const n of s.nodes) {
+      assert.ok(n.pid != null)
+      assert.equal(nice(n.pid), Math.min(19, login + 10), `${n.name}'s niceness`)
     }
   })
 
