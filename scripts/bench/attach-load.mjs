@@ -19,14 +19,12 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { identify } from '@libp2p/identify'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { issueToken, loadOrCreateIdentity } from '@stampede/node'
+import { coalescingTcp, issueToken, loadOrCreateIdentity, tunedYamux } from '@stampede/node'
 import { ATTACH_PROTOCOL, ClientFrame, MAX_SUPERNODE_FRAME_BYTES, SupernodeFrame, decode } from '@stampede/wire'
 import { createLibp2p } from 'libp2p'
 
@@ -50,9 +48,9 @@ async function makeDialer () {
   const node = await createLibp2p({
     privateKey,
     addresses: { listen: [] },
-    transports: [tcp()],
+    transports: [coalescingTcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [tunedYamux()],
     connectionManager: { maxConnections: 2_000, inboundConnectionThreshold: 10_000, maxIncomingPendingConnections: 256, dialTimeout: OP_TIMEOUT_MS },
     connectionMonitor: { enabled: false },
     services: { identify: identify() }

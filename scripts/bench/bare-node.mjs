@@ -17,10 +17,11 @@ import { readFile } from 'node:fs/promises'
 import { flushCompileCache } from 'node:module'
 import { parseArgs } from 'node:util'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
-import { tcp } from '@libp2p/tcp'
 import { multiaddr } from '@multiformats/multiaddr'
+// the overlay node's own wire (one write per message, yamux window updates at half): the
+// baseline differs from the overlay by the overlay's logic only
+import { coalescingTcp, tunedYamux } from '@stampede/node/wire-tuning'
 import { createLibp2p } from 'libp2p'
 
 /** The overlay node's connection limits (packages/node/src/constants.ts), raised for loopback. */
@@ -40,9 +41,9 @@ async function main () {
 
   const node = await createLibp2p({
     addresses: { listen: config.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
-    transports: [tcp()],
+    transports: [coalescingTcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [tunedYamux()],
     connectionManager: {
       maxConnections: MAX_CONNECTIONS,
       inboundConnectionThreshold: INBOUND_THRESHOLD,

@@ -2,12 +2,10 @@ import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { noise } from '@chainsafe/libp2p-noise'
-import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 import { ping } from '@libp2p/ping'
-import { tcp } from '@libp2p/tcp'
 import { createPolicy, seededRandom, systemClock } from '@stampede/allocation'
 import { KAD_PROTOCOL, decode } from '@stampede/wire'
 import { createLibp2p } from 'libp2p'
@@ -26,6 +24,7 @@ import { loadOrCreateIdentity } from './identity.js'
 import { loginServer } from './login-server.js'
 import { OverlayMetrics } from './metrics.js'
 import { supernode } from './supernode.js'
+import { coalescingTcp, tunedYamux } from './wire-tuning.js'
 import type { Client, ClientState } from './client.js'
 import type { ControlEndpoint } from './control.js'
 import type { OverlayEvent } from './event-log.js'
@@ -552,11 +551,11 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     libp2p = await createLibp2p({
       privateKey,
       addresses: { listen },
-      transports: [tcp()],
+      // TCP writing each message with one system call, yamux updating windows when half
+      // used, no yamux keep-alive pings (see wire-tuning.ts)
+      transports: [coalescingTcp()],
       connectionEncrypters: [noise()],
-      // yamux's keep-alive pings every connection every 30 s; failure detection is the
-      // overlay's own (heartbeats, reports), so the pings were pure cost (~2 % of a worker)
-      streamMuxers: [yamux({ enableKeepAlive: false })],
+      streamMuxers: [tunedYamux()],
       connectionManager: {
         maxConnections: DEFAULT_MAX_CONNECTIONS,
         inboundConnectionThreshold: DEFAULT_INBOUND_THRESHOLD,
