@@ -10,7 +10,7 @@ import {
   DEFAULT_PROMOTION_GRACE_MS, DEFAULT_REFERRALS, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_TOKEN_TTL_MS, DEFAULT_UNSERVED_WINDOW_MS, MAX_HELD_REFERRAL_REQUESTS, MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
-import { addrsFromWire, addrsToWire, bytes, deadline, framed, peerIdFromBytes, withDeadline } from './framing.js'
+import { addrsFromWire, addrsToWire, bytes, deadline, framed, peerIdFromBytes, resetReason, withDeadline } from './framing.js'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { equals } from 'uint8arrays/equals'
 import { defaultContext, resetStream } from './shared.js'
@@ -20,7 +20,7 @@ import type { OverlayContext } from './shared.js'
 import type { Connection, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
 import type { AdmissionScheduler, AllocationPolicy, PromotionCandidate, PromotionPolicy, Random, ResourceProfile, SupernodeState } from '@stampede/allocation'
-import type { NetworkView, SupernodeInfo } from '@stampede/wire'
+import type { NetworkView, SupernodeInfo, SupernodeReport } from '@stampede/wire'
 
 export interface LoginServerInit {
   /**
@@ -347,17 +347,42 @@ class DefaultLoginServer implements LoginServer, Startable {
     }
   }
 
+  /**
+   * A supernode's report stream: it stays open while the peer is a supernode and carries a
+   * report every interval, each answered with an ack (a stream per report cost both ends
+   * more than the report: a stream opening, protocol selection, a peer-store write). A
+   * supernode that closes it, refuses to wait, stays silent longer than it takes to be
+   * forgotten, is refused or demoted, loses it. One report per stream (an older supernode)
+   * works too: it closes after its ack.
+   */
   private async onReport (stream: Stream, connection: Connection): Promise<void> {
-    // every supernode reports every interval: a deadline whose timer is cleared when done
-    await withDeadline(this.opts.requestTimeoutMs, undefined, async (signal) => { await this.handleReport(stream, connection, signal) })
+    const f = framed(stream, MAX_REPORT_BYTES)
+    // the first report is due at once (a stream opened and left silent is reset like any
+    // other request); later ones every interval, and one silent for longer than it takes to
+    // be forgotten is gone anyway
+    const idleMs = this.opts.supernodeExpiryMs + this.opts.requestTimeoutMs
+    for (let n = 0; ; n++) {
+      let report: SupernodeReport
+      try {
+        report = await withDeadline(n === 0 ? this.opts.requestTimeoutMs : idleMs, undefined, async (signal) => f.read(decode.supernodeReport, signal))
+      } catch (err: unknown) {
+        if (resetReason(err) === 'eof') {
+          await stream.close({ signal: deadline(this.opts.requestTimeoutMs) }).catch(() => { stream.abort(new Error('report stream closed')) })
+        } else {
+          this.reject(stream, 'report', err)
+        }
+        return
+      }
+      const keep = await withDeadline(this.opts.requestTimeoutMs, undefined, async (signal) => this.handleReport(f, report, connection, signal))
+      if (!keep) return
+    }
   }
 
-  private async handleReport (stream: Stream, connection: Connection, signal: AbortSignal): Promise<void> {
-    const f = framed(stream, MAX_REPORT_BYTES)
-    let report
+  /** Take one report and answer it; false when the stream was closed (refusal, demotion, failure). */
+  private async handleReport (f: FramedStream, report: SupernodeReport, connection: Connection, signal: AbortSignal): Promise<boolean> {
+    const stream = f.stream
     let tokenExpiresAtMs: number
     try {
-      report = await f.read(decode.supernodeReport, signal)
       // a supernode sends the same token every report interval: its signature is checked
       // once, not every second (the check was a tenth of the login server's CPU at 400 peers)
       const known = this.supernodes.get(connection.remotePeer.toString())
@@ -373,10 +398,10 @@ class DefaultLoginServer implements LoginServer, Startable {
         await this.respond(f, ReportAck.encode({
           refusal: { reason: RefusalReason.BAD_TOKEN, retryAfterMs: 0, alternatives: [], detail: (err as Error).message }
         }), signal).catch(() => {})
-        return
+        return false
       }
       this.reject(stream, 'report', err)
-      return
+      return false
     }
     this.ctx.metrics.messages.inc({ direction: 'in' })
     const now = this.ctx.clock.now()
@@ -391,7 +416,7 @@ class DefaultLoginServer implements LoginServer, Startable {
       if (this.supernodes.size >= this.opts.maxSupernodes) {
         this.ctx.metrics.reports.inc({ result: 'full' })
         await this.respond(f, ReportAck.encode({ refusal: { reason: RefusalReason.BUSY, retryAfterMs: this.opts.reportIntervalMs, alternatives: [], detail: 'too many supernodes' } }), signal).catch(() => {})
-        return
+        return false
       }
       sn = {
         id,
@@ -447,14 +472,23 @@ class DefaultLoginServer implements LoginServer, Startable {
     const promote = offered.filter(c => this.pending.has(c))
     this.ctx.metrics.reports.inc({ result: demote ? 'demote' : 'ok' })
     try {
-      await this.respond(f, ReportAck.encode({
+      const ack = ReportAck.encode({
         supernodes: this.sampleSupernodes(id, MAX_REFERRALS),
         promote: promote.map(p => this.candidateBytes(p)).filter((b): b is Uint8Array<ArrayBuffer> => b != null),
         demote,
         view: this.networkView()
-      }), signal)
+      })
+      // a demoted supernode's stream ends with its ack; the others stay open for the next report
+      if (demote) {
+        await this.respond(f, ack, signal)
+        return false
+      }
+      await f.write(ack, signal)
+      this.ctx.metrics.messages.inc({ direction: 'out' })
+      return true
     } catch (err: unknown) {
       this.reject(stream, 'report', err)
+      return false
     }
   }
 

@@ -26,7 +26,7 @@ import type { Connection, PeerId, PeerStore, PrivateKey, Startable, Stream } fro
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { AdmissionScheduler, AllocationPolicy, Random, ResourceProfile } from '@stampede/allocation'
-import type { NetworkView, SupernodeInfo } from '@stampede/wire'
+import type { NetworkView, ReportAck, SupernodeInfo } from '@stampede/wire'
 
 /** Where the login server is: its PeerId and addresses. */
 export interface LoginServerAddress {
@@ -130,6 +130,8 @@ class DefaultSupernode implements Supernode, Startable {
   private serving = false
   private stopController = new AbortController()
   private reportTimer: ReturnType<typeof setTimeout> | undefined
+  /** the stream reports travel on while this peer is a supernode */
+  private reportSession: FramedStream | undefined
   private presenceBusy = false
   private readonly refusals: number[] = []
   private dropping = false
@@ -201,6 +203,7 @@ class DefaultSupernode implements Supernode, Startable {
     if (!this.serving) return
     this.serving = false
     clearTimeout(this.reportTimer)
+    this.closeReportStream()
     // taken before the abort: each attach loop forgets its session as soon as it fires
     const sessions = [...this.sessions.values()]
     this.stopController.abort()
@@ -499,26 +502,61 @@ class DefaultSupernode implements Supernode, Startable {
     await withDeadline(this.opts.requestTimeoutMs, this.stopController.signal, async (signal) => { await this.reportOnce(token, signal) })
   }
 
+  /**
+   * The stream reports travel on: one per supernode term, kept open, a report and its ack
+   * every interval. A stream per report cost both ends more than the report itself (a
+   * stream opening, protocol selection, a peer-store write on each side).
+   */
+  private async reportStream (signal: AbortSignal): Promise<FramedStream> {
+    const open = this.reportSession
+    if (open != null && open.stream.status === 'open' && open.stream.writeStatus === 'writable') return open
+    this.closeReportStream()
+    const conn = await this.components.connectionManager.openConnection(toDialable(this.init.loginServer.id, this.init.loginServer.addrs), { signal })
+    const stream = await conn.newStream(REPORT_PROTOCOL, { signal, negotiateFully: false })
+    this.reportSession = framed(stream, MAX_REPORT_ACK_BYTES)
+    return this.reportSession
+  }
+
+  /** Close the report stream politely (the login server ends its side when we end ours). */
+  private closeReportStream (): void {
+    const session = this.reportSession
+    this.reportSession = undefined
+    if (session == null) return
+    session.stream.close({ signal: deadline(500) }).catch(() => { session.stream.abort(new Error('report stream closed')) })
+  }
+
   private async reportOnce (token: Uint8Array, signal: AbortSignal): Promise<void> {
-    let stream: Stream | undefined
+    let f: FramedStream | undefined
     try {
-      const conn = await this.components.connectionManager.openConnection(toDialable(this.init.loginServer.id, this.init.loginServer.addrs), { signal })
-      stream = await conn.newStream(REPORT_PROTOCOL, { signal, negotiateFully: false })
-      const f = framed(stream, MAX_REPORT_ACK_BYTES)
-      await f.write(SupernodeReport.encode({
-        token: bytes(token),
-        addrs: addrsToWire(this.ownAddrs()),
-        load: this.load,
-        capacity: this.capacity,
-        candidates: this.candidates(),
-        uptimeMs: this.ctx.clock.now() - this.opts.startedAtMs,
-        profile: this.init.profile
-      }), signal)
-      this.ctx.metrics.messages.inc({ direction: 'out' })
-      const ack = await f.read(decode.reportAck, signal)
+      let ack: ReportAck | undefined
+      // a kept stream the login server has since closed (it restarted, or forgot us) fails
+      // on first use: that one report is retried at once on a new stream
+      for (let attempt = 0; ack == null; attempt++) {
+        const reused = this.reportSession != null
+        f = await this.reportStream(signal)
+        try {
+          await f.write(SupernodeReport.encode({
+            token: bytes(token),
+            addrs: addrsToWire(this.ownAddrs()),
+            load: this.load,
+            capacity: this.capacity,
+            candidates: this.candidates(),
+            uptimeMs: this.ctx.clock.now() - this.opts.startedAtMs,
+            profile: this.init.profile
+          }), signal)
+          this.ctx.metrics.messages.inc({ direction: 'out' })
+          ack = await f.read(decode.reportAck, signal)
+        } catch (err: unknown) {
+          const stale = reused && attempt === 0 && !signal.aborted && resetReason(err) !== 'timeout'
+          f.stream.abort(err as Error)
+          this.reportSession = undefined
+          if (!stale) throw err
+        }
+      }
       this.ctx.metrics.messages.inc({ direction: 'in' })
-      await stream.close({ signal }).catch(() => {})
       if (ack.refusal != null) {
+        // the login server closes the stream after a refusal
+        this.closeReportStream()
         this.ctx.metrics.reports.inc({ result: RefusalReason[ack.refusal.reason] ?? 'refused' })
         if (ack.refusal.reason === RefusalReason.BAD_TOKEN) this.init.onTokenRejected?.()
         return
@@ -546,7 +584,8 @@ class DefaultSupernode implements Supernode, Startable {
       }
       this.keepNeighbours()
     } catch (err: unknown) {
-      stream?.abort(err as Error)
+      f?.stream.abort(err as Error)
+      this.reportSession = undefined
       this.ctx.metrics.reports.inc({ result: 'failed' })
       this.log('report failed: %s', (err as Error).message)
     }
