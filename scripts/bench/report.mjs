@@ -40,8 +40,10 @@ const METHOD = `## How each figure is measured
 All processes are children of the benchmark process (the launcher benchmark's nodes are
 children of the \`stampede run\` it starts), launched with the testnet library
 (\`@stampede/testnet\`) exactly as \`stampede up\` launches them: Node with
-\`--max-semi-space-size=1\`, the esbuild bundle \`packages/node/dist/bundle/stampede-node.mjs\`
-and \`NODE_COMPILE_CACHE\`, the default config (\`testnet/default.yaml\` values) with only the
+\`--max-semi-space-size=1\` (8 for the login server and packed workers), the esbuild bundles
+\`packages/node/dist/bundle/stampede-node.mjs\` and \`stampede-worker.mjs\` and
+\`NODE_COMPILE_CACHE\`, the peers' processes 10 steps nicer than the login server and the
+launcher (\`peerNice\`), the default config (\`testnet/default.yaml\` values) with only the
 peer count changed (and the seed, for the storm). State lives in a temporary directory
 that is removed at the end. The benchmarks run one after another, never two at once.
 \`--quick\` uses 10 to 100 peers, shorter windows and fewer repetitions. Every figure is set

@@ -103,14 +103,17 @@ function describeRefusals (storm) {
 async function floorRounds ({ peers, runs, victimsPerRound, random, ctx }) {
   const dir = join(ctx.stateDir, 'storm-floor')
   const entry = await ctx.bareEntry()
-  const launcher = ctx.launcherFor(entry, join(ctx.stateDir, '.compile-cache'), 'bare-nodes-have-no-control-endpoint')
+  const hubLauncher = ctx.launcherFor(entry, join(ctx.stateDir, '.compile-cache'), 'bare-nodes-have-no-control-endpoint')
+  // as in the testnet: the dialers run peerNice steps nicer than the node they all dial,
+  // which stands where the login server does
+  const launcher = { ...hubLauncher, peerNice: testnetLib.defaultConfig().peerNice }
   const procs = []
   const results = []
   try {
     const hub = await ctx.makeNodeProcess(dir, 'hub', { role: 'peer' })
     procs.push(hub)
     ctx.live.procs.add(hub)
-    await hub.start(launcher)
+    await hub.start(hubLauncher)
     const dial = hub.addrs.find(a => a.includes('/p2p/'))
     const width = String(peers).length
     const nodes = []

@@ -34,6 +34,8 @@ export interface NodeLauncher {
   workerEntry?: string
   /** Node.js flags for node processes */
   execArgv: string[]
+  /** Node.js flags for the login server and packed workers; @default execArgv */
+  busyExecArgv?: string[]
   env: NodeJS.ProcessEnv
   startupTimeoutMs: number
   /** niceness added to the launcher's own for peer and worker processes (not the login server); @default 0 */
@@ -134,7 +136,8 @@ export class NodeProcess implements NodeHandle {
     const err = openSync(this.spec.stderrPath, 'a')
     let child: ChildProcess
     try {
-      child = spawn(process.execPath, [...launcher.execArgv, launcher.entry, '--config', this.spec.configPath], {
+      const execArgv = this.spec.kind === 'login' ? launcher.busyExecArgv ?? launcher.execArgv : launcher.execArgv
+      child = spawn(process.execPath, [...execArgv, launcher.entry, '--config', this.spec.configPath], {
         stdio: ['ignore', out, err, 'ipc'],
         env: { ...launcher.env, ...env },
         serialization: 'json'

@@ -93,7 +93,7 @@ export class WorkerProcess {
     const err = openSync(this.spec.stderrPath, 'a')
     let child: ChildProcess
     try {
-      child = spawn(process.execPath, [...launcher.execArgv, launcher.workerEntry, '--name', this.name, '--max-nodes', String(this.spec.maxNodes)], {
+      child = spawn(process.execPath, [...(launcher.busyExecArgv ?? launcher.execArgv), launcher.workerEntry, '--name', this.name, '--max-nodes', String(this.spec.maxNodes)], {
         stdio: ['ignore', out, err, 'ipc'],
         env: launcher.env,
         serialization: 'json'
