@@ -507,14 +507,14 @@ class DefaultSupernode implements Supernode, Startable {
    * every interval. A stream per report cost both ends more than the report itself (a
    * stream opening, protocol selection, a peer-store write on each side).
    */
-  private async reportStream (signal: AbortSignal): Promise<FramedStream> {
+  private async reportStream (signal: AbortSignal): Promise<{ f: FramedStream, reused: boolean }> {
     const open = this.reportSession
-    if (open != null && open.stream.status === 'open' && open.stream.writeStatus === 'writable') return open
+    if (open != null && open.stream.status === 'open' && open.stream.writeStatus === 'writable') return { f: open, reused: true }
     this.closeReportStream()
     const conn = await this.components.connectionManager.openConnection(toDialable(this.init.loginServer.id, this.init.loginServer.addrs), { signal })
     const stream = await conn.newStream(REPORT_PROTOCOL, { signal, negotiateFully: false })
     this.reportSession = framed(stream, MAX_REPORT_ACK_BYTES)
-    return this.reportSession
+    return { f: this.reportSession, reused: false }
   }
 
   /** Close the report stream politely (the login server ends its side when we end ours). */
@@ -532,8 +532,8 @@ class DefaultSupernode implements Supernode, Startable {
       // a kept stream the login server has since closed (it restarted, or forgot us) fails
       // on first use: that one report is retried at once on a new stream
       for (let attempt = 0; ack == null; attempt++) {
-        const reused = this.reportSession != null
-        f = await this.reportStream(signal)
+        const session = await this.reportStream(signal)
+        f = session.f
         try {
           await f.write(SupernodeReport.encode({
             token: bytes(token),
@@ -547,7 +547,7 @@ class DefaultSupernode implements Supernode, Startable {
           this.ctx.metrics.messages.inc({ direction: 'out' })
           ack = await f.read(decode.reportAck, signal)
         } catch (err: unknown) {
-          const stale = reused && attempt === 0 && !signal.aborted && resetReason(err) !== 'timeout'
+          const stale = session.reused && attempt === 0 && !signal.aborted && resetReason(err) !== 'timeout'
           f.stream.abort(err as Error)
           this.reportSession = undefined
           if (!stale) throw err

@@ -1,5 +1,5 @@
 /**
- * Two changes to how js-libp2p's TCP transport and yamux put bytes on the wire, each found
+ * Three changes to how js-libp2p's TCP transport and yamux put bytes on the wire, each found
  * in a CPU profile of a testnet at steady state, where nearly every message is small (a
  * heartbeat, a report) and the cost is per message, not per byte:
  *
@@ -12,11 +12,10 @@
  *   every data frame. A stream of small messages never uses half its 256 KiB window, so a
  *   request and its answer no longer cost two extra frames (each encrypted, written and
  *   decrypted). `tuneYamuxWindowUpdates()` changes yamux's stream class once per process.
- *
  * - **No yamux keep-alive pings**: every connection pinged every 30 s, while failure
  *   detection is the overlay's own (heartbeats, reports); about 2 % of a worker.
  *
- * Neither changes what the bytes on the wire mean: peers with and without them interoperate.
+ * None changes what the bytes on the wire mean: peers with and without them interoperate.
  */
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { YamuxStream, StreamState } from '@chainsafe/libp2p-yamux/stream'

@@ -9,7 +9,7 @@ import { ATTACH_PROTOCOL, ClientFrame, MAX_SUPERNODE_FRAME_BYTES, RefusalReason,
 import { createLibp2p } from 'libp2p'
 import { framed } from '../src/framing.js'
 import { createOverlayNode, issueToken, loadOrCreateIdentity } from '../src/index.js'
-import { FAST_TIMING, makeTempDir, metricValue, removeTempDir, waitFor } from './helpers.js'
+import { FAST_TIMING, TempDirs, metricValue, waitFor } from './helpers.js'
 import type { OverlayEvent, OverlayNode } from '../src/index.js'
 import type { PolicyDescription, ResourceProfile } from '@stampede/allocation'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
@@ -33,35 +33,29 @@ const POLICY: PolicyDescription = {
  * it and goes on refusing.
  */
 describe('overlay: a dedicated (operator) supernode under the legacy overload rule', () => {
-  const dirs: string[] = []
+  const dirs = new TempDirs('stampede-dedicated-')
   const nodes: OverlayNode[] = []
   const bare: Libp2p[] = []
 
   after(async () => {
     for (const b of bare) await Promise.resolve(b.stop()).catch(() => {})
     for (const n of nodes) await n.stop().catch(() => {})
-    for (const d of dirs) await removeTempDir(d)
+    await dirs.removeAll()
   })
-
-  async function tempDir (): Promise<string> {
-    const dir = await makeTempDir('stampede-dedicated-')
-    dirs.push(dir)
-    return dir
-  }
 
   /**
    * A login server, a capacity-1 supernode (the operator's, or a desktop the login server
    * promotes) and a laptop that takes its one slot.
    */
   async function fullSupernode (dedicated: boolean): Promise<{ sn: OverlayNode, events: OverlayEvent[], loginKey: PrivateKey }> {
-    const root = await tempDir()
+    const root = await dirs.make()
     const login = await createOverlayNode({
       name: 'login', role: 'login', dataDir: root, timing: FAST_TIMING, seed: 7, policy: POLICY, promotion: POLICY.promotion
     })
     nodes.push(login)
     const loginServer = { id: login.peerId.toString(), addrs: login.status().addrs }
     const loginKey = await loadOrCreateIdentity(root)
-    const snDir = await tempDir()
+    const snDir = await dirs.make()
     let operatorToken: string | undefined
     if (dedicated) {
       const key = await loadOrCreateIdentity(snDir)
@@ -84,7 +78,7 @@ describe('overlay: a dedicated (operator) supernode under the legacy overload ru
       onEvent: (e) => { events.push(e) }
     })
     nodes.push(sn)
-    const laptop = await createOverlayNode({ name: 'laptop', role: 'peer', dataDir: await tempDir(), profile: LAPTOP, loginServer, timing: FAST_TIMING, seed: 20, policy: POLICY })
+    const laptop = await createOverlayNode({ name: 'laptop', role: 'peer', dataDir: await dirs.make(), profile: LAPTOP, loginServer, timing: FAST_TIMING, seed: 20, policy: POLICY })
     nodes.push(laptop)
     await waitFor(`${sn.name} to serve the laptop`, () => sn.role === 'supernode' && sn.status().load === 1, 10_000)
     return { sn, events, loginKey }

@@ -25,6 +25,22 @@ export async function removeTempDir (dir: string | undefined): Promise<void> {
   await rm(dir, { recursive: true, force: true })
 }
 
+/** Temp directories made for one suite, removed together in its `after`. */
+export class TempDirs {
+  private readonly dirs: string[] = []
+  constructor (private readonly prefix: string) {}
+
+  async make (): Promise<string> {
+    const dir = await makeTempDir(this.prefix)
+    this.dirs.push(dir)
+    return dir
+  }
+
+  async removeAll (): Promise<void> {
+    for (const d of this.dirs.splice(0)) await removeTempDir(d)
+  }
+}
+
 /**
  * Poll `check` until it returns a value other than `undefined`/`false`, or fail after
  * `timeoutMs` with `what` and the last error or value seen.

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { REPORT_PROTOCOL } from '@stampede/wire'
 import { createOverlayNode, issueToken, loadOrCreateIdentity } from '../src/index.js'
-import { FAST_TIMING, makeTempDir, metricValue, removeTempDir, waitFor } from './helpers.js'
+import { FAST_TIMING, TempDirs, metricValue, waitFor } from './helpers.js'
 import type { OverlayNode } from '../src/index.js'
 import type { Stream } from '@libp2p/interface'
 
@@ -14,19 +14,13 @@ const DESKTOP = { name: 'desktop', reachable: true, capacity: 4, bandwidthKbps: 
  * whole term: a report and its ack every interval, not a stream each.
  */
 describe('overlay: supernode reports on one kept stream', () => {
-  const dirs: string[] = []
+  const dirs = new TempDirs('stampede-report-')
   const nodes: OverlayNode[] = []
 
   after(async () => {
     for (const n of nodes) await n.stop().catch(() => {})
-    for (const d of dirs) await removeTempDir(d)
+    await dirs.removeAll()
   })
-
-  async function tempDir (): Promise<string> {
-    const dir = await makeTempDir('stampede-report-')
-    dirs.push(dir)
-    return dir
-  }
 
   async function startLogin (dataDir: string, listen?: string[]): Promise<OverlayNode> {
     const login = await createOverlayNode({ name: 'login', role: 'login', dataDir, timing: FAST_TIMING, seed: 3, ...(listen != null ? { listen } : {}) })
@@ -36,7 +30,7 @@ describe('overlay: supernode reports on one kept stream', () => {
 
   /** The operator's supernode: promoted by its token at start, so it reports at once. */
   async function startSupernode (login: OverlayNode, loginDir: string): Promise<OverlayNode> {
-    const dir = await tempDir()
+    const dir = await dirs.make()
     const loginKey = await loadOrCreateIdentity(loginDir)
     const key = await loadOrCreateIdentity(dir)
     const token = await issueToken(loginKey, { peer: peerIdFromPrivateKey(key), user: 'sn', issuer: peerIdFromPrivateKey(loginKey), nowMs: Date.now(), ttlMs: 3_600_000 })
@@ -61,7 +55,7 @@ describe('overlay: supernode reports on one kept stream', () => {
   const okReports = async (sn: OverlayNode): Promise<number> => metricValue(sn.metrics, 'stampede_reports_total', { result: 'ok' })
 
   it('reports every interval over the same stream', async () => {
-    const loginDir = await tempDir()
+    const loginDir = await dirs.make()
     const login = await startLogin(loginDir)
     const sn = await startSupernode(login, loginDir)
     await waitFor('a first report', async () => (await okReports(sn)) >= 1, 10_000)
@@ -78,7 +72,7 @@ describe('overlay: supernode reports on one kept stream', () => {
   })
 
   it('after the login server restarts, reports resume on a new stream', async () => {
-    const loginDir = await tempDir()
+    const loginDir = await dirs.make()
     let login = await startLogin(loginDir)
     const sn = await startSupernode(login, loginDir)
     await waitFor('a first report', async () => (await okReports(sn)) >= 2, 10_000)

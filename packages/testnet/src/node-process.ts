@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { openSync, closeSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 import { logger } from '@libp2p/logger'
+import { MAX_NICE } from './config.js'
 import type { ChildProcess } from 'node:child_process'
 
 const log = logger('stampede:testnet:process')
@@ -41,9 +42,6 @@ export interface NodeLauncher {
   /** niceness added to the launcher's own for peer and worker processes (not the login server); @default 0 */
   peerNice?: number
 }
-
-/** Highest niceness Linux accepts. */
-const MAX_NICE = 19
 
 /**
  * Run a peer process `launcher.peerNice` steps below the launcher's priority, so that on a
