@@ -42,6 +42,14 @@ export const DEFAULT_ATTACH_TRIES_PER_ROUND = 4
 
 /** Supernode: pending presence publications kept before the oldest are dropped. */
 export const DEFAULT_PRESENCE_QUEUE_SIZE = 256
+/**
+ * Supernode: a client's presence is published into the DHT once it has stayed attached
+ * this long. A put costs a DHT query and a store on the closest supernodes, about as much
+ * CPU as the log-in and attach together; published at once, the puts of a burst of
+ * attaches (a restart storm, a newly promoted supernode filling up) competed with the
+ * log-ins themselves.
+ */
+export const DEFAULT_PRESENCE_DELAY_MS = 2_000
 /** Supernode: other supernodes it keeps a connection to, for the DHT. */
 export const DEFAULT_DHT_NEIGHBOURS = 4
 /**

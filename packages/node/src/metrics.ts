@@ -37,6 +37,7 @@ export class OverlayMetrics {
   readonly messages: Counter<'direction'>
   readonly reports: Counter<'result'>
   readonly presence: Counter<'result'>
+  readonly connectionsOpened: Counter<'direction'>
   readonly networkSupernodes: Gauge
   readonly networkLoggedIn: Gauge
   readonly networkCapacity: Gauge
@@ -63,6 +64,7 @@ export class OverlayMetrics {
     this.messages = new Counter({ name: 'stampede_messages_total', help: 'overlay protocol messages, by direction', labelNames: ['direction'], registers })
     this.reports = new Counter({ name: 'stampede_reports_total', help: 'supernode load reports, by result', labelNames: ['result'], registers })
     this.presence = new Counter({ name: 'stampede_presence_total', help: 'presence publications and lookups, by result', labelNames: ['result'], registers })
+    this.connectionsOpened = new Counter({ name: 'stampede_connections_opened_total', help: 'libp2p connections this node opened (outbound) or accepted (inbound), each counted once it is upgraded', labelNames: ['direction'], registers })
     this.networkSupernodes = new Gauge({ name: 'stampede_network_supernodes', help: 'live supernodes as the login server sees them', registers })
     this.networkLoggedIn = new Gauge({ name: 'stampede_network_logged_in', help: 'logged-in peers as the login server sees them', registers })
     this.networkCapacity = new Gauge({ name: 'stampede_network_capacity', help: 'client slots of all live supernodes', registers })
@@ -71,7 +73,8 @@ export class OverlayMetrics {
       [this.loginRequests, 'login_requests'], [this.loginAttempts, 'login_attempts'],
       [this.attachRequests, 'attach_requests'], [this.attachAttempts, 'attach_attempts'],
       [this.streamResets, 'stream_resets'], [this.failovers, 'failovers'], [this.promotions, 'promotions'],
-      [this.demotions, 'demotions'], [this.messages, 'messages'], [this.reports, 'reports'], [this.presence, 'presence']
+      [this.demotions, 'demotions'], [this.messages, 'messages'], [this.reports, 'reports'], [this.presence, 'presence'],
+      [this.connectionsOpened, 'connections_opened']
     ]
     for (const [c, name] of mirrored) this.mirror(c, name)
     this.eventsDropped = new Gauge({ name: 'stampede_events_dropped', help: 'events the event log dropped because the disk could not keep up', registers })

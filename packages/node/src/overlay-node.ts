@@ -13,7 +13,7 @@ import { client } from './client.js'
 import {
   DEFAULT_HEARTBEAT_INTERVAL_MS, DEFAULT_HEARTBEAT_TIMEOUT_MS, DEFAULT_INBOUND_THRESHOLD, DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_INCOMING_PENDING, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_RETRY_BASE_MS,
-  DEFAULT_RETRY_MAX_MS, DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_ATTACHES_PER_SECOND, DEFAULT_DHT_ALPHA, DEFAULT_DHT_DISJOINT_PATHS,
+  DEFAULT_RETRY_MAX_MS, DEFAULT_PRESENCE_DELAY_MS, DEFAULT_SUPERNODE_EXPIRY_MS, DEFAULT_ATTACHES_PER_SECOND, DEFAULT_DHT_ALPHA, DEFAULT_DHT_DISJOINT_PATHS,
   DEFAULT_DHT_K
 } from './constants.js'
 import { startControlEndpoint } from './control.js'
@@ -47,6 +47,8 @@ export interface TimingOptions {
   requestTimeoutMs: number
   retryBaseMs: number
   retryMaxMs: number
+  /** a supernode publishes a client's presence into the DHT once it has been attached this long */
+  presenceDelayMs: number
 }
 
 export const DEFAULT_TIMING: TimingOptions = {
@@ -56,7 +58,8 @@ export const DEFAULT_TIMING: TimingOptions = {
   supernodeExpiryMs: DEFAULT_SUPERNODE_EXPIRY_MS,
   requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
   retryBaseMs: DEFAULT_RETRY_BASE_MS,
-  retryMaxMs: DEFAULT_RETRY_MAX_MS
+  retryMaxMs: DEFAULT_RETRY_MAX_MS,
+  presenceDelayMs: DEFAULT_PRESENCE_DELAY_MS
 }
 
 export const DEFAULT_PROFILE: ResourceProfile = { name: 'default', reachable: true, capacity: 8, bandwidthKbps: 1000 }
@@ -518,6 +521,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
         reportIntervalMs: timing.reportIntervalMs,
         heartbeatTimeoutMs: timing.heartbeatTimeoutMs,
         requestTimeoutMs: timing.requestTimeoutMs,
+        presenceDelayMs: timing.presenceDelayMs,
         random: seededRandom(seed + 1),
         policy,
         // the operator's mega-supernodes run the operator's own software: they shed load,
@@ -572,6 +576,8 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     throw err
   }
   dhtRef = (libp2p.services as Partial<PeerServices>).dht
+  // the incident's footprint was counted in connections (one host made over 11 million)
+  libp2p.addEventListener('connection:open', (evt) => { metrics.connectionsOpened.inc({ direction: evt.detail.direction }) })
   try {
     await libp2p.start()
   } catch (err: unknown) {

@@ -10,7 +10,7 @@ import {
 import { fromString } from 'uint8arrays/from-string'
 import {
   DEFAULT_CANDIDATES_PER_REPORT, DEFAULT_DHT_NEIGHBOURS, DEFAULT_HEARTBEAT_TIMEOUT_MS,
-  DEFAULT_PRESENCE_QUEUE_SIZE, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_QUEUE_WAIT_MS,
+  DEFAULT_PRESENCE_DELAY_MS, DEFAULT_PRESENCE_QUEUE_SIZE, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_QUEUE_WAIT_MS,
   MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
 } from './constants.js'
 import { ProtocolViolationError } from './errors.js'
@@ -50,6 +50,12 @@ export interface SupernodeInit {
   dhtNeighbours?: number
   /** @default 256 */
   presenceQueueSize?: number
+  /**
+   * a client's presence goes into the DHT once it has stayed attached this long, so a
+   * burst of log-ins is admitted before the DHT work for it starts, and a client that
+   * leaves sooner costs none; @default 2_000
+   */
+  presenceDelayMs?: number
   /** @default 8 */
   candidatesPerReport?: number
   random?: Random
@@ -122,7 +128,8 @@ class DefaultSupernode implements Supernode, Startable {
    */
   private readonly seenSupernodes = new Set<string>()
   private readonly promoteSet = new Set<string>()
-  private readonly presenceQueue = new Set<string>()
+  /** users waiting for publication, in the order they attached, with when each is due */
+  private readonly presenceQueue = new Map<string, number>()
   private readonly loginIssuer: PeerId
   private readonly random: Random
   private view: NetworkView | undefined
@@ -137,7 +144,7 @@ class DefaultSupernode implements Supernode, Startable {
   private dropping = false
   private readonly policy: AllocationPolicy
   private admission: AdmissionScheduler
-  private readonly opts: { reportIntervalMs: number, heartbeatTimeoutMs: number, requestTimeoutMs: number, dhtNeighbours: number, presenceQueueSize: number, candidatesPerReport: number, startedAtMs: number }
+  private readonly opts: { reportIntervalMs: number, heartbeatTimeoutMs: number, requestTimeoutMs: number, dhtNeighbours: number, presenceQueueSize: number, presenceDelayMs: number, candidatesPerReport: number, startedAtMs: number }
 
   constructor (components: SupernodeComponents, init: SupernodeInit) {
     this.components = components
@@ -154,6 +161,7 @@ class DefaultSupernode implements Supernode, Startable {
       requestTimeoutMs: init.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
       dhtNeighbours: init.dhtNeighbours ?? DEFAULT_DHT_NEIGHBOURS,
       presenceQueueSize: init.presenceQueueSize ?? DEFAULT_PRESENCE_QUEUE_SIZE,
+      presenceDelayMs: Math.max(0, init.presenceDelayMs ?? DEFAULT_PRESENCE_DELAY_MS),
       candidatesPerReport: Math.min(init.candidatesPerReport ?? DEFAULT_CANDIDATES_PER_REPORT, MAX_CANDIDATES),
       startedAtMs: init.startedAtMs ?? this.ctx.clock.now()
     }
@@ -436,27 +444,43 @@ class DefaultSupernode implements Supernode, Startable {
     }
   }
 
-  /** Queue a presence record for the DHT; the queue is bounded and drops the oldest. */
+  /**
+   * Queue a presence record for the DHT, due presenceDelayMs from now; the queue is
+   * bounded and drops the oldest.
+   */
   private publishPresence (user: string): void {
     this.presenceQueue.delete(user)
     if (this.presenceQueue.size >= this.opts.presenceQueueSize) {
-      const oldest = this.presenceQueue.values().next().value
+      const oldest = this.presenceQueue.keys().next().value
       if (oldest != null) this.presenceQueue.delete(oldest)
       this.ctx.metrics.presence.inc({ result: 'publish-dropped' })
     }
-    this.presenceQueue.add(user)
+    // wall time, like the report timer: the delay is real waiting, whatever the clock
+    this.presenceQueue.set(user, Date.now() + this.opts.presenceDelayMs)
     void this.drainPresence()
   }
 
+  /** Publish queued records one at a time as they fall due, while serving. */
   private async drainPresence (): Promise<void> {
     if (this.presenceBusy) return
     this.presenceBusy = true
+    const stop = this.stopController.signal
     try {
-      while (this.serving) {
-        const user = this.presenceQueue.values().next().value
-        if (user == null) break
+      while (this.serving && !stop.aborted) {
+        const head = this.presenceQueue.entries().next().value
+        if (head == null) break
+        const [user, dueAt] = head
+        const wait = dueAt - Date.now()
+        if (wait > 0) {
+          // the head may change meanwhile (re-attached, dropped): look again after
+          await sleepFor(wait, undefined, { signal: stop }).catch(() => {})
+          continue
+        }
         this.presenceQueue.delete(user)
-        if (!this.sessions.has(user)) continue
+        if (!this.sessions.has(user)) {
+          this.ctx.metrics.presence.inc({ result: 'publish-skipped' })
+          continue
+        }
         const value = PresenceRecord.encode({
           user: bytes(peerIdFromString(user).toMultihash().bytes),
           supernode: bytes(this.components.peerId.toMultihash().bytes),
@@ -464,7 +488,7 @@ class DefaultSupernode implements Supernode, Startable {
           updatedAtMs: Date.now()
         })
         try {
-          for await (const _event of this.components.dht.put(fromString(PRESENCE_KEY_PREFIX + user), value, { signal: deadline(this.opts.requestTimeoutMs, this.stopController.signal) })) {
+          for await (const _event of this.components.dht.put(fromString(PRESENCE_KEY_PREFIX + user), value, { signal: deadline(this.opts.requestTimeoutMs, stop) })) {
             // drain the query
           }
           this.ctx.metrics.presence.inc({ result: 'published' })

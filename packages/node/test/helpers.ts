@@ -12,7 +12,8 @@ export const FAST_TIMING: TimingOptions = {
   supernodeExpiryMs: 700,
   requestTimeoutMs: 1000,
   retryBaseMs: 50,
-  retryMaxMs: 500
+  retryMaxMs: 500,
+  presenceDelayMs: 100
 }
 
 /** A fresh directory under the system temp dir; remove it with `removeTempDir`. */

@@ -146,6 +146,7 @@ export const DEFAULT_TIMING: TimingConfig = {
   requestTimeoutMs: 5000,
   retryBaseMs: 250,
   retryMaxMs: 5000,
+  presenceDelayMs: 2000,
   startupTimeoutMs: 60_000,
   startSpreadMs: 0,
   priorUptimeMs: 0
@@ -242,6 +243,7 @@ const timingSchema = z.strictObject({
   requestTimeoutMs: durationMs(1).default(DEFAULT_TIMING.requestTimeoutMs),
   retryBaseMs: durationMs(1).default(DEFAULT_TIMING.retryBaseMs),
   retryMaxMs: durationMs(1).default(DEFAULT_TIMING.retryMaxMs),
+  presenceDelayMs: durationMs(0).default(DEFAULT_TIMING.presenceDelayMs),
   startupTimeoutMs: durationMs(1).default(DEFAULT_TIMING.startupTimeoutMs),
   startSpreadMs: durationMs(0).default(DEFAULT_TIMING.startSpreadMs),
   priorUptimeMs: durationMs(0, 365 * MAX_DURATION_MS).default(DEFAULT_TIMING.priorUptimeMs)

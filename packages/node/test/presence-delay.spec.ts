@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict'
+import { after, describe, it } from 'node:test'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { createOverlayNode, issueToken, loadOrCreateIdentity } from '../src/index.js'
+import { FAST_TIMING, TempDirs, metricValue, waitFor } from './helpers.js'
+import type { OverlayNode } from '../src/index.js'
+
+const DESKTOP = { name: 'desktop', reachable: true, capacity: 4, bandwidthKbps: 1000 }
+const LAPTOP = { name: 'laptop', reachable: false, capacity: 0, bandwidthKbps: 200 }
+const DELAY_MS = 1_500
+
+/**
+ * A supernode puts a client's presence into the DHT only once the client has stayed
+ * attached for timing.presenceDelayMs: the DHT work of a burst of attaches comes after the
+ * burst, and a client that leaves sooner costs none.
+ */
+describe('overlay: presence published after the delay', () => {
+  const dirs = new TempDirs('stampede-presence-')
+  const nodes: OverlayNode[] = []
+  const timing = { ...FAST_TIMING, presenceDelayMs: DELAY_MS }
+  let login: OverlayNode
+  let sn: OverlayNode
+
+  after(async () => {
+    for (const n of nodes) await n.stop().catch(() => {})
+    await dirs.removeAll()
+  })
+
+  async function startClient (name: string): Promise<OverlayNode> {
+    const c = await createOverlayNode({ name, role: 'peer', dataDir: await dirs.make(), profile: LAPTOP, loginServer: { id: login.peerId.toString(), addrs: login.status().addrs }, timing, seed: 11 })
+    nodes.push(c)
+    return c
+  }
+
+  const presence = async (result: string): Promise<number> => metricValue(sn.metrics, 'stampede_presence_total', { result })
+  const attempts = async (): Promise<number> => (await presence('published')) + (await presence('publish-failed'))
+
+  it('puts a client that stays into the DHT presenceDelayMs after it attached', async () => {
+    const loginDir = await dirs.make()
+    login = await createOverlayNode({ name: 'login', role: 'login', dataDir: loginDir, timing, seed: 3 })
+    nodes.push(login)
+    // the operator's supernode: promoted by its token at start
+    const dir = await dirs.make()
+    const loginKey = await loadOrCreateIdentity(loginDir)
+    const key = await loadOrCreateIdentity(dir)
+    const token = await issueToken(loginKey, { peer: peerIdFromPrivateKey(key), user: 'sn', issuer: peerIdFromPrivateKey(loginKey), nowMs: Date.now(), ttlMs: 3_600_000 })
+    sn = await createOverlayNode({ name: 'sn', role: 'peer', dataDir: dir, profile: DESKTOP, loginServer: { id: login.peerId.toString(), addrs: login.status().addrs }, timing, seed: 5, operatorToken: Buffer.from(token).toString('base64') })
+    nodes.push(sn)
+    await waitFor('the supernode to serve', () => sn.status().role === 'supernode' && sn.status().loggedIn, 10_000)
+
+    const client = await startClient('stays')
+    await waitFor('the client to attach', () => client.status().loggedIn, 10_000)
+    const attachedAt = Date.now()
+    // the supernode answers for a client of its own at once, DHT or not
+    assert.equal((await sn.lookup(client.peerId))?.id, sn.peerId.toString())
+    // with no other supernode in the DHT the put has nowhere to go and counts as failed:
+    // either way it is the attempt's time that matters here (overlay.spec.ts finds users
+    // through a DHT of several supernodes)
+    await waitFor('the publication', async () => (await attempts()) === 1, DELAY_MS + 5_000, 20)
+    const tookMs = Date.now() - attachedAt
+    assert.ok(tookMs >= DELAY_MS - 100, `published ${tookMs} ms after the attach, before the ${DELAY_MS} ms delay`)
+    // counted by both ends as they opened them: the client dialled the login server and its supernode
+    assert.ok((client.status().counters['connections_opened{direction=outbound}'] ?? 0) >= 2)
+    assert.ok((sn.status().counters['connections_opened{direction=inbound}'] ?? 0) >= 1)
+  })
+
+  it('never publishes a client that left before its delay', async () => {
+    const before = await attempts()
+    const client = await startClient('leaves')
+    await waitFor('the client to attach', () => client.status().loggedIn, 10_000)
+    await client.stop()
+    await waitFor('the supernode to drop it', async () => (await presence('publish-skipped')) === 1, DELAY_MS + 5_000, 20)
+    assert.equal(await attempts(), before)
+  })
+})
