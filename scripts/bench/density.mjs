@@ -4,6 +4,12 @@
  * and the first that fails ends the mode: not every peer logged in within the bound, a
  * process whose event-loop lag p99 reaches LAG_GOAL_MS over the steady window, a peer
  * logged out by the end of it, or a size the capacity check refuses.
+ *
+ * Every size runs testnet/large.yaml's supernode ratio (40 clients a supernode, one per 25
+ * clients; Skype: one per 200-800): the default's 8 clients a supernode is scaled to 20
+ * peers, and at 1,000 peers it means some 200 supernodes reporting every second. The bound
+ * on launch to all logged in is 240 s: steady state is measured here, the time to get
+ * there is the bring-up benchmarks' figure.
  */
 import { LAG_GOAL_MS, measureSize } from './scale.mjs'
 import { mb, pct, secs } from './stats.mjs'
@@ -20,8 +26,8 @@ const plans = (quick) => quick
     ]
   : [
       // the issue's sizes, with smaller first steps so a failure early still leaves a passing size
-      { mode: 'process', k: 1, sizes: [50, 75, 100, 150, 200, 300], timeoutMs: 120_000 },
-      { mode: 'packed', k: PACKED_K, sizes: [50, 100, 200, 400, 600, 800, 1_000], timeoutMs: 120_000 }
+      { mode: 'process', k: 1, sizes: [50, 75, 100, 150, 200, 300], timeoutMs: 240_000 },
+      { mode: 'packed', k: PACKED_K, sizes: [50, 100, 200, 400, 600, 800, 1_000], timeoutMs: 240_000 }
     ]
 
 function describe (r) {
@@ -45,7 +51,7 @@ export async function benchDensity (opts, ctx) {
     for (const peers of plan.sizes) {
       ctx.checkInterrupted()
       const what = `density ${plan.mode} ${peers}`
-      const r = await measureSize(ctx, { peers, nodesPerProcess: plan.k, name: `density-${plan.mode}-${peers}`, what, timeoutMs: plan.timeoutMs, steadyMs, lagWindows, fast: true })
+      const r = await measureSize(ctx, { peers, nodesPerProcess: plan.k, name: `density-${plan.mode}-${peers}`, what, timeoutMs: plan.timeoutMs, steadyMs, lagWindows, fast: true, large: true })
       steps.push(r)
       if (!r.pass) break
       await ctx.sleep(2_000)
@@ -53,7 +59,7 @@ export async function benchDensity (opts, ctx) {
     byMode.push({ plan, steps })
   }
 
-  rows.push({ section: `7. Density: most peers at steady state (all logged in within the bound, then every process's event-loop lag p99 < ${LAG_GOAL_MS} ms in ${lagWindows === 1 ? 'one 5 s window' : `${lagWindows} 5 s windows after ${steadyMs / 1000} s of settling`})` })
+  rows.push({ section: `7. Density: most peers at steady state, testnet/large.yaml's supernode ratio (all logged in within the bound, then every process's event-loop lag p99 < ${LAG_GOAL_MS} ms in ${lagWindows === 1 ? 'one 5 s window' : `${lagWindows} 5 s windows after ${steadyMs / 1000} s of settling`})` })
   for (const { plan, steps } of byMode) {
     const best = [...steps].reverse().find(r => r.pass)
     const failed = steps.find(r => !r.pass)

@@ -5,6 +5,7 @@
  * every peer to log in, optionally hold a steady window in which every process reports its
  * event-loop lag, read the RSS of every process, and stop the testnet.
  */
+import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import * as testnetLib from '@stampede/testnet'
 import { bringupTimeline, readPeerEvents } from './events.mjs'
@@ -17,14 +18,17 @@ export const LAG_GOAL_MS = 100
 const LAG_WINDOW_MS = 5_000
 const LAG_REQUEST_TIMEOUT_MS = 3_000
 
+/** testnet/large.yaml: the supernode ratio for a thousand peers (40 clients a supernode, 1 per 25). */
+export const LARGE_CONFIG = fileURLToPath(new URL('../../testnet/large.yaml', import.meta.url))
+
 /**
- * The default config (testnet/default.yaml) with `peers` at `nodesPerProcess`, and with
- * `fast` the settle options a testnet config offers: every start at once (startSpreadMs 0)
- * and the peers counted as up for 10 minutes already (priorUptimeMs), so they are eligible
- * for promotion at once instead of after minUptimeMs.
+ * The default config (testnet/default.yaml), or with `large` testnet/large.yaml's, with
+ * `peers` at `nodesPerProcess`; with `fast` the settle options a testnet config offers:
+ * every start at once (startSpreadMs 0) and the peers counted as up for 10 minutes already
+ * (priorUptimeMs), so they are eligible for promotion at once instead of after minUptimeMs.
  */
-export function scaleConfig ({ peers, nodesPerProcess, name, fast }) {
-  const base = testnetLib.defaultConfig()
+export async function scaleConfig ({ peers, nodesPerProcess, name, fast, large }) {
+  const base = large ? await testnetLib.loadConfig(LARGE_CONFIG) : testnetLib.defaultConfig()
   const cfg = fast
     ? { ...base, timing: { ...base.timing, startSpreadMs: 0, priorUptimeMs: 600_000, startupTimeoutMs: Math.max(base.timing.startupTimeoutMs, 120_000) } }
     : base
@@ -71,14 +75,14 @@ async function inBatches (items, limit, fn) {
  * Resolves to `{ refused }` when the capacity check says no, `{ launchError }` when the
  * launch failed, else the measurements; `pass` says whether the size reached steady state.
  */
-export async function measureSize (ctx, { peers, nodesPerProcess, name, what, timeoutMs, steadyMs, lagWindows = 2, fast }) {
+export async function measureSize (ctx, { peers, nodesPerProcess, name, what, timeoutMs, steadyMs, lagWindows = 2, fast, large = false }) {
   const estimate = testnetLib.estimateCapacity(peers, nodesPerProcess)
   const base = { peers, nodesPerProcess, timeoutMs }
   if (estimate.problems.length > 0) {
     ctx.progress(`${what}: refused by the capacity check: ${estimate.problems.join('; ')}`)
     return { ...base, refused: estimate.problems.join('; '), pass: false }
   }
-  const config = scaleConfig({ peers, nodesPerProcess, name, fast })
+  const config = await scaleConfig({ peers, nodesPerProcess, name, fast, large })
   const mode = nodesPerProcess > 1 ? `${peers} peers packed ${nodesPerProcess} per process` : `${peers} peers, a process each`
   ctx.progress(`${what}: launching ${mode}`)
   const wall0 = Date.now()
