@@ -170,7 +170,10 @@ type PeerServices = { dht: ReturnType<ReturnType<typeof kadDHT>>, supernode: Sup
 
 function checkTiming (t: TimingOptions): void {
   for (const [k, v] of Object.entries(t)) {
-    if (!Number.isFinite(v) || v <= 0) throw new NodeConfigError(`timing.${k} must be a positive number of milliseconds, got ${v}`)
+    // presence may be published at once; every other timer needs a period
+    if (k === 'presenceDelayMs' ? !Number.isFinite(v) || v < 0 : !Number.isFinite(v) || v <= 0) {
+      throw new NodeConfigError(`timing.${k} must be a ${k === 'presenceDelayMs' ? 'non-negative' : 'positive'} number of milliseconds, got ${v}`)
+    }
   }
   if (t.heartbeatTimeoutMs <= t.heartbeatIntervalMs) throw new NodeConfigError('timing.heartbeatTimeoutMs must be larger than timing.heartbeatIntervalMs')
   if (t.supernodeExpiryMs <= t.reportIntervalMs) throw new NodeConfigError('timing.supernodeExpiryMs must be larger than timing.reportIntervalMs')
@@ -453,7 +456,10 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
   let services: Record<string, unknown>
   if (init.role === 'login') {
     services = {
-      identify: identify(),
+      // answers peers that ask, but never asks them: the login server dials nobody and
+      // reads nothing of a peer's from the peer store, so identifying each peer that logs in
+      // (a stream, a signed record to verify, a peer-store write) was work for nothing
+      identify: identify({ runOnConnectionOpen: false }),
       ping: ping(),
       loginServer: loginServer({
         tokenTtlMs: init.login?.tokenTtlMs,

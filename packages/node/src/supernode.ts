@@ -499,6 +499,8 @@ class DefaultSupernode implements Supernode, Startable {
       }
     } finally {
       this.presenceBusy = false
+      // demoted and promoted again while this loop slept: the new term's queue needs a loop
+      if (this.serving && stop !== this.stopController.signal && this.presenceQueue.size > 0) void this.drainPresence()
     }
   }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { createOverlayNode, issueToken, loadOrCreateIdentity } from '../src/index.js'
+import { NodeConfigError, createOverlayNode, issueToken, loadOrCreateIdentity } from '../src/index.js'
 import { FAST_TIMING, TempDirs, metricValue, waitFor } from './helpers.js'
 import type { OverlayNode } from '../src/index.js'
 
@@ -71,5 +71,14 @@ describe('overlay: presence published after the delay', () => {
     await client.stop()
     await waitFor('the supernode to drop it', async () => (await presence('publish-skipped')) === 1, DELAY_MS + 5_000, 20)
     assert.equal(await attempts(), before)
+  })
+
+  it('takes 0 (publish at once) and refuses a negative delay', async () => {
+    const now = await createOverlayNode({ name: 'login-0', role: 'login', dataDir: await dirs.make(), timing: { ...FAST_TIMING, presenceDelayMs: 0 } })
+    nodes.push(now)
+    await assert.rejects(
+      createOverlayNode({ name: 'login-neg', role: 'login', dataDir: await dirs.make(), timing: { ...FAST_TIMING, presenceDelayMs: -1 } }),
+      (err: Error) => err instanceof NodeConfigError && /presenceDelayMs must be a non-negative/.test(err.message)
+    )
   })
 })
