@@ -168,11 +168,14 @@ export interface OverlayNode {
 
 type PeerServices = { dht: ReturnType<ReturnType<typeof kadDHT>>, supernode: Supernode, client: Client }
 
+/** Timings that may be 0: presence may be published at once; every other timer needs a period. */
+const ZERO_TIMING_ALLOWED: ReadonlySet<string> = new Set<keyof TimingOptions>(['presenceDelayMs'])
+
 function checkTiming (t: TimingOptions): void {
   for (const [k, v] of Object.entries(t)) {
-    // presence may be published at once; every other timer needs a period
-    if (k === 'presenceDelayMs' ? !Number.isFinite(v) || v < 0 : !Number.isFinite(v) || v <= 0) {
-      throw new NodeConfigError(`timing.${k} must be a ${k === 'presenceDelayMs' ? 'non-negative' : 'positive'} number of milliseconds, got ${v}`)
+    const zero = ZERO_TIMING_ALLOWED.has(k)
+    if (!Number.isFinite(v) || v < 0 || (v === 0 && !zero)) {
+      throw new NodeConfigError(`timing.${k} must be a ${zero ? 'non-negative' : 'positive'} number of milliseconds, got ${v}`)
     }
   }
   if (t.heartbeatTimeoutMs <= t.heartbeatIntervalMs) throw new NodeConfigError('timing.heartbeatTimeoutMs must be larger than timing.heartbeatIntervalMs')
