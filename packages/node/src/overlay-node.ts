@@ -24,7 +24,7 @@ import { loadOrCreateIdentity } from './identity.js'
 import { loginServer } from './login-server.js'
 import { OverlayMetrics } from './metrics.js'
 import { supernode } from './supernode.js'
-import { coalescingTcp, tunedYamux } from './wire-tuning.js'
+import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from './wire-tuning.js'
 import type { Client, ClientState } from './client.js'
 import type { ControlEndpoint } from './control.js'
 import type { OverlayEvent } from './event-log.js'
@@ -559,6 +559,8 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     }
   }
 
+  // noise's decoder stopping at an empty buffer instead of throwing (see wire-tuning.ts)
+  tuneLengthPrefixedDecoder()
   let libp2p: Libp2p
   try {
     libp2p = await createLibp2p({

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it, before, after } from 'node:test'
 import { Socket } from 'node:net'
 import { noise } from '@chainsafe/libp2p-noise'
+import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { createLibp2p } from 'libp2p'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { coalesceWrites, coalescingTcp, tunedYamux } from '../src/wire-tuning.js'
+import { coalesceWrites, coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from '../src/wire-tuning.js'
 import type { Libp2p, MultiaddrConnection, Stream } from '@libp2p/interface'
 
 const PROTOCOL = '/stampede-test/echo/1.0.0'
@@ -49,7 +50,62 @@ describe('coalesceWrites', () => {
   })
 })
 
-describe('coalescingTcp + tunedYamux between two libp2p nodes', () => {
+describe('tuneLengthPrefixedDecoder', () => {
+  // noise's framing: a 2-byte big-endian length, then the message
+  const calls: number[] = []
+  // the decoder's own Uint8ArrayList may be another copy of the package than this test's
+  function uint16 (data: Uint8Array | { byteLength: number, getUint16(offset: number): number }): number {
+    calls.push(data.byteLength)
+    if (data.byteLength < 2) throw new RangeError('Could not decode int16BE')
+    return data instanceof Uint8Array ? (data[0] as number) << 8 | (data[1] as number) : data.getUint16(0)
+  }
+  const frame = (...bytes: number[]): Uint8Array => Uint8Array.of(bytes.length >> 8, bytes.length & 0xff, ...bytes)
+  const decoder = (init: { maxDataLength?: number, maxBufferSize?: number } = {}): LengthPrefixedDecoder =>
+    new LengthPrefixedDecoder({ lengthDecoder: uint16, encodingLength: () => 2, ...init })
+  const decodeAll = (d: LengthPrefixedDecoder, chunk: Uint8Array): number[][] => [...d.decode(chunk)].map(m => [...m.subarray()])
+
+  before(() => { assert.equal(tuneLengthPrefixedDecoder(), true) })
+
+  it('decodes every message of a chunk and never asks for a length from an empty buffer', () => {
+    calls.length = 0
+    const chunk = Uint8Array.from([...frame(1, 2, 3), ...frame(4), ...frame(5, 6)])
+    assert.deepEqual(decodeAll(decoder(), chunk), [[1, 2, 3], [4], [5, 6]])
+    assert.equal(calls.includes(0), false, `length decoder called with ${calls.join(', ')} bytes`)
+    assert.equal(calls.length, 3)
+  })
+
+  it('keeps a message split across chunks, the length prefix too, until it is whole', () => {
+    const d = decoder()
+    const whole = Uint8Array.from([...frame(7, 8, 9, 10), ...frame(11)])
+    assert.deepEqual(decodeAll(d, whole.subarray(0, 1)), []) // half a length prefix
+    assert.deepEqual(decodeAll(d, whole.subarray(1, 4)), []) // the prefix and part of the body
+    assert.deepEqual(decodeAll(d, whole.subarray(4, 7)), [[7, 8, 9, 10]])
+    assert.deepEqual(decodeAll(d, whole.subarray(7)), [[11]])
+    assert.deepEqual(decodeAll(d, new Uint8Array(0)), [])
+  })
+
+  it('skips empty messages, as the library does', () => {
+    assert.deepEqual(decodeAll(decoder(), Uint8Array.from([...frame(), ...frame(1)])), [[1]])
+  })
+
+  it('still refuses a message over maxDataLength and a buffer over maxBufferSize', () => {
+    assert.throws(() => decodeAll(decoder({ maxDataLength: 2 }), frame(1, 2, 3)), { name: 'InvalidMessageLengthError' })
+    assert.throws(() => decodeAll(decoder({ maxBufferSize: 4 }), frame(1, 2, 3)), { name: 'InvalidParametersError' })
+  })
+
+  it('passes on an error from the length decoder that is not a RangeError', () => {
+    const d = new LengthPrefixedDecoder({ lengthDecoder: () => { throw new TypeError('broken') }, encodingLength: () => 2 })
+    assert.throws(() => [...d.decode(Uint8Array.of(0, 1, 2))], { name: 'TypeError' })
+  })
+
+  it('is idempotent', () => {
+    const decode = LengthPrefixedDecoder.prototype.decode
+    assert.equal(tuneLengthPrefixedDecoder(), true)
+    assert.equal(LengthPrefixedDecoder.prototype.decode, decode)
+  })
+})
+
+describe('coalescingTcp + tunedYamux (+ tuneLengthPrefixedDecoder) between two libp2p nodes', () => {
   let server: Libp2p
   let dialer: Libp2p
 
@@ -64,6 +120,7 @@ describe('coalescingTcp + tunedYamux between two libp2p nodes', () => {
   }
 
   before(async () => {
+    tuneLengthPrefixedDecoder()
     server = await node()
     dialer = await node()
     // echo every chunk back as it comes
