@@ -24,7 +24,7 @@ import { identify } from '@libp2p/identify'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { coalescingTcp, issueToken, loadOrCreateIdentity, tunedYamux } from '@stampede/node'
+import { coalescingTcp, issueToken, loadOrCreateIdentity, tuneLengthPrefixedDecoder, tunedYamux } from '@stampede/node'
 import { ATTACH_PROTOCOL, ClientFrame, MAX_SUPERNODE_FRAME_BYTES, SupernodeFrame, decode } from '@stampede/wire'
 import { createLibp2p } from 'libp2p'
 
@@ -44,6 +44,8 @@ const sleep = async (ms) => { await new Promise(resolve => setTimeout(resolve, m
 
 /** A dialer: a libp2p node that tells when identify has run over a given connection. */
 async function makeDialer () {
+  // the overlay node's wire, as on the side being measured
+  tuneLengthPrefixedDecoder()
   const privateKey = await generateKeyPair('Ed25519')
   const node = await createLibp2p({
     privateKey,

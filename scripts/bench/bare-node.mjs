@@ -19,9 +19,10 @@ import { parseArgs } from 'node:util'
 import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
 import { multiaddr } from '@multiformats/multiaddr'
-// the overlay node's own wire (one write per message, yamux window updates at half): the
-// baseline differs from the overlay by the overlay's logic only
-import { coalescingTcp, tunedYamux } from '@stampede/node/wire-tuning'
+// the overlay node's own wire (one write per message, yamux window updates at half, noise's
+// decoder stopping at an empty buffer): the baseline differs from the overlay by the
+// overlay's logic only
+import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from '@stampede/node/wire-tuning'
 import { createLibp2p } from 'libp2p'
 
 /** The overlay node's connection limits (packages/node/src/constants.ts), raised for loopback. */
@@ -39,6 +40,7 @@ async function main () {
   const config = JSON.parse(await readFile(values.config, 'utf8'))
   const name = config.name ?? 'bare'
 
+  tuneLengthPrefixedDecoder()
   const node = await createLibp2p({
     addresses: { listen: config.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: [coalescingTcp()],
