@@ -25,13 +25,15 @@ import { loginServer } from './login-server.js'
 import { OverlayMetrics } from './metrics.js'
 import { supernode } from './supernode.js'
 import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from './wire-tuning.js'
+import { dedupeDhtDiscovery } from './discovery-dedupe.js'
+import { skipKnownProtocolMerges } from './peer-store-tuning.js'
 import type { Client, ClientState } from './client.js'
 import type { ControlEndpoint } from './control.js'
 import type { OverlayEvent } from './event-log.js'
 import type { LoginServer, LoginServerView } from './login-server.js'
 import type { OverlayContext } from './shared.js'
 import type { LoginServerAddress, Supernode } from './supernode.js'
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Libp2p, PeerId, PeerStore } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { AllocationPolicy, Clock, PolicyDescription, PromotionPolicy, ResourceProfile, ThresholdPromotionInit } from '@stampede/allocation'
 import type { NetworkView } from '@stampede/wire'
@@ -167,6 +169,12 @@ export interface OverlayNode {
 }
 
 type PeerServices = { dht: ReturnType<ReturnType<typeof kadDHT>>, supernode: Supernode, client: Client }
+
+/** kadDHT, its peer discovery face passing each discovered peer on once (see discovery-dedupe.ts). */
+function dedupedKadDHT (init: Parameters<typeof kadDHT>[0]): ReturnType<typeof kadDHT> {
+  const factory = kadDHT(init)
+  return (components) => dedupeDhtDiscovery(factory(components))
+}
 
 /** Timings that may be 0: presence may be published at once; every other timer needs a period. */
 const ZERO_TIMING_ALLOWED: ReadonlySet<string> = new Set<keyof TimingOptions>(['presenceDelayMs'])
@@ -493,7 +501,9 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
       // tells connected peers when promotion adds the DHT protocol, so they route to us
       identifyPush: identifyPush(),
       ping: ping(),
-      dht: kadDHT({
+      // the DHT as a peer discovery source passes on each peer once, not in every answer
+      // that names it (see discovery-dedupe.ts)
+      dht: dedupedKadDHT({
         protocol: KAD_PROTOCOL,
         clientMode: true,
         kBucketSize: DEFAULT_DHT_K,
@@ -587,6 +597,9 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     throw err
   }
   dhtRef = (libp2p.services as Partial<PeerServices>).dht
+  // every stream merges its protocol into the peer store: repeats answered from memory
+  // (see peer-store-tuning.ts); the instance is the one libp2p's connections use
+  skipKnownProtocolMerges((libp2p as unknown as { components: { peerStore: PeerStore } }).components.peerStore)
   // the incident's footprint was counted in connections (one host made over 11 million)
   libp2p.addEventListener('connection:open', (evt) => { metrics.connectionsOpened.inc({ direction: evt.detail.direction }) })
   try {

@@ -1,0 +1,121 @@
+import assert from 'node:assert/strict'
+import { after, before, beforeEach, describe, it } from 'node:test'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { skipKnownProtocolMerges } from '../src/peer-store-tuning.js'
+import type { Libp2p, PeerId, PeerStore } from '@libp2p/interface'
+
+const P1 = '/stampede-test/one/1.0.0'
+const P2 = '/stampede-test/two/1.0.0'
+
+describe('skipKnownProtocolMerges', () => {
+  let node: Libp2p
+  let store: PeerStore
+  let a: PeerId
+  let b: PeerId
+  let underlying = 0
+  let clock = 0
+
+  before(async () => {
+    node = await createLibp2p({ start: false })
+    a = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    b = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+  })
+
+  after(async () => { await node?.stop() })
+
+  // a fresh store view per test: count the merges that reach the store, then tune
+  beforeEach(async () => {
+    store = (node as unknown as { components: { peerStore: PeerStore } }).components.peerStore
+    for (const id of [a, b]) await store.delete(id).catch(() => {})
+    const fresh = Object.create(Object.getPrototypeOf(store) as object) as PeerStore
+    Object.assign(fresh, store)
+    for (const m of ['save', 'patch', 'delete', 'consumePeerRecord', 'get', 'has', 'all', 'forEach', 'getInfo', 'getRaw'] as const) {
+      const fn = (store as unknown as Record<string, unknown>)[m]
+      if (typeof fn === 'function') (fresh as unknown as Record<string, unknown>)[m] = fn.bind(store)
+    }
+    const merge = store.merge.bind(store)
+    underlying = 0
+    fresh.merge = async (...args: Parameters<PeerStore['merge']>) => { underlying++; return merge(...args) }
+    clock = 1_000
+    store = skipKnownProtocolMerges(fresh, { ttlMs: 10_000, maxPeers: 2, now: () => clock })
+  })
+
+  it('answers a repeated protocol merge from memory, with the record the store returned', async () => {
+    const first = await store.merge(a, { protocols: [P1] })
+    assert.equal(underlying, 1)
+    const again = await store.merge(a, { protocols: [P1] })
+    assert.equal(underlying, 1, 'the repeat reached the store')
+    assert.deepEqual(again.protocols, first.protocols)
+    assert.ok((await store.get(a)).protocols.includes(P1))
+  })
+
+  it('sends a protocol the record lacks to the store', async () => {
+    await store.merge(a, { protocols: [P1] })
+    await store.merge(a, { protocols: [P1, P2] })
+    assert.equal(underlying, 2)
+    assert.deepEqual([...(await store.get(a)).protocols].sort(), [P1, P2].sort())
+    await store.merge(a, { protocols: [P2] })
+    assert.equal(underlying, 2)
+  })
+
+  it('always sends a merge of anything besides protocols', async () => {
+    await store.merge(a, { protocols: [P1] })
+    await store.merge(a, { protocols: [P1], multiaddrs: [multiaddr('/ip4/127.0.0.1/tcp/4001')] })
+    assert.equal(underlying, 2)
+    assert.equal((await store.get(a)).addresses.length, 1)
+  })
+
+  it('forgets a peer written any other way: patch and delete', async () => {
+    await store.merge(a, { protocols: [P1] })
+    await store.patch(a, { protocols: [] })
+    await store.merge(a, { protocols: [P1] })
+    assert.equal(underlying, 2, 'after a patch the merge must reach the store')
+    assert.ok((await store.get(a)).protocols.includes(P1))
+    await store.delete(a)
+    await store.merge(a, { protocols: [P1] })
+    assert.equal(underlying, 3, 'after a delete the merge must reach the store')
+    assert.ok((await store.get(a)).protocols.includes(P1))
+  })
+
+  it('does not remember a merge that another write for the peer overtook', async () => {
+    await store.merge(a, { protocols: [P2] })
+    const racing = store.merge(a, { protocols: [P1] })
+    const patching = store.patch(a, { protocols: [] })
+    await Promise.all([racing, patching])
+    await store.merge(a, { protocols: [P1] })
+    assert.ok((await store.get(a)).protocols.includes(P1), 'the store lost the protocol')
+  })
+
+  it('trusts what it remembers for ttlMs only', async () => {
+    await store.merge(a, { protocols: [P1] })
+    clock += 9_999
+    await store.merge(a, { protocols: [P1] })
+    assert.equal(underlying, 1)
+    clock += 1
+    await store.merge(a, { protocols: [P1] })
+    assert.equal(underlying, 2)
+  })
+
+  it('remembers at most maxPeers peers, forgetting the oldest', async () => {
+    const c = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    await store.merge(a, { protocols: [P1] })
+    await store.merge(b, { protocols: [P1] })
+    await store.merge(c, { protocols: [P1] })
+    assert.equal(underlying, 3)
+    await store.merge(a, { protocols: [P1] })
+    assert.equal(underlying, 4, 'the oldest peer should have been forgotten')
+    await store.merge(c, { protocols: [P1] })
+    assert.equal(underlying, 4)
+    await store.delete(c)
+  })
+
+  it('is idempotent', async () => {
+    assert.equal(skipKnownProtocolMerges(store), store)
+    await store.merge(a, { protocols: [P1] })
+    await store.merge(a, { protocols: [P1] })
+    assert.equal(underlying, 1)
+  })
+})
