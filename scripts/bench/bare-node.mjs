@@ -23,6 +23,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 // decoder stopping at an empty buffer): the baseline differs from the overlay by the
 // overlay's logic only
 import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from '@stampede/node/wire-tuning'
+import { skipKnownProtocolMerges } from '@stampede/node/peer-store-tuning'
 import { createLibp2p } from 'libp2p'
 
 /** The overlay node's connection limits (packages/node/src/constants.ts), raised for loopback. */
@@ -55,6 +56,8 @@ async function main () {
     connectionMonitor: { enabled: false },
     services: { identify: identify() }
   })
+  // the overlay node's peer store: repeated per-stream protocol merges answered from memory
+  skipKnownProtocolMerges(node.components.peerStore)
 
   let stopping = false
   const shutdown = (code) => {
