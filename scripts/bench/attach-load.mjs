@@ -24,7 +24,7 @@ import { identify } from '@libp2p/identify'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { coalescingTcp, issueToken, loadOrCreateIdentity, skipKnownProtocolMerges, tuneLengthPrefixedDecoder, tunedYamux } from '@stampede/node'
+import { coalescingTcp, issueToken, loadOrCreateIdentity, cachePeerInfoReads, skipKnownProtocolMerges, tuneLengthPrefixedDecoder, tunedYamux } from '@stampede/node'
 import { ATTACH_PROTOCOL, ClientFrame, MAX_SUPERNODE_FRAME_BYTES, SupernodeFrame, decode } from '@stampede/wire'
 import { createLibp2p } from 'libp2p'
 
@@ -57,8 +57,8 @@ async function makeDialer () {
     connectionMonitor: { enabled: false },
     services: { identify: identify() }
   })
-  // the overlay node's peer store: repeated per-stream protocol merges answered from memory
-  skipKnownProtocolMerges(node.components.peerStore)
+  // the overlay node's peer store: repeated protocol merges and address reads answered from memory
+  cachePeerInfoReads(skipKnownProtocolMerges(node.components.peerStore))
   const done = new Set()
   const waiters = new Map()
   node.addEventListener('peer:identify', (evt) => {

@@ -4,7 +4,7 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { skipKnownProtocolMerges } from '../src/peer-store-tuning.js'
+import { cachePeerInfoReads, skipKnownProtocolMerges } from '../src/peer-store-tuning.js'
 import type { Libp2p, PeerId, PeerStore } from '@libp2p/interface'
 
 const P1 = '/stampede-test/one/1.0.0'
@@ -117,5 +117,82 @@ describe('skipKnownProtocolMerges', () => {
     await store.merge(a, { protocols: [P1] })
     await store.merge(a, { protocols: [P1] })
     assert.equal(underlying, 1)
+  })
+})
+
+describe('cachePeerInfoReads', () => {
+  let node: Libp2p
+  let store: PeerStore
+  let a: PeerId
+  let reads = 0
+  let clock = 0
+  const addr1 = multiaddr('/ip4/127.0.0.1/tcp/4001')
+  const addr2 = multiaddr('/ip4/127.0.0.1/tcp/4002')
+
+  before(async () => {
+    node = await createLibp2p({ start: false })
+    a = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+  })
+
+  after(async () => { await node?.stop() })
+
+  beforeEach(async () => {
+    const real = (node as unknown as { components: { peerStore: PeerStore } }).components.peerStore
+    await real.delete(a).catch(() => {})
+    await real.save(a, { multiaddrs: [addr1] })
+    const fresh = Object.create(Object.getPrototypeOf(real) as object) as PeerStore
+    for (const m of ['save', 'patch', 'delete', 'consumePeerRecord', 'get', 'merge'] as const) {
+      (fresh as unknown as Record<string, unknown>)[m] = (real[m] as (...args: unknown[]) => unknown).bind(real)
+    }
+    const getInfo = real.getInfo.bind(real)
+    reads = 0
+    fresh.getInfo = async (...args: Parameters<PeerStore['getInfo']>) => { reads++; return getInfo(...args) }
+    clock = 5_000
+    store = cachePeerInfoReads(skipKnownProtocolMerges(fresh), { ttlMs: 1_000, now: () => clock })
+  })
+
+  const addrs = async (): Promise<string[]> => (await store.getInfo(a)).multiaddrs.map(ma => ma.toString())
+
+  it('answers a repeated read from memory for ttlMs', async () => {
+    assert.deepEqual(await addrs(), [addr1.toString()])
+    assert.deepEqual(await addrs(), [addr1.toString()])
+    assert.equal(reads, 1)
+    clock += 1_000
+    await addrs()
+    assert.equal(reads, 2)
+  })
+
+  it('reads again after a write that may change the addresses, not after a protocol merge', async () => {
+    await addrs()
+    await store.merge(a, { protocols: ['/stampede-test/one/1.0.0'] })
+    await addrs()
+    assert.equal(reads, 1)
+    await store.merge(a, { multiaddrs: [addr2] })
+    assert.deepEqual((await addrs()).sort(), [addr1.toString(), addr2.toString()].sort())
+    assert.equal(reads, 2)
+    await store.patch(a, { multiaddrs: [addr2] })
+    assert.deepEqual(await addrs(), [addr2.toString()])
+    await store.delete(a)
+    await assert.rejects(store.getInfo(a), { name: 'NotFoundError' })
+  })
+
+  it('does not remember a read that a write overtook', async () => {
+    const reading = store.getInfo(a)
+    const writing = store.merge(a, { multiaddrs: [addr2] })
+    await Promise.all([reading, writing])
+    assert.ok((await addrs()).includes(addr2.toString()), 'a read from before the write was kept')
+  })
+
+  it('hands out copies: a caller changing its answer changes no other', async () => {
+    const first = await store.getInfo(a)
+    first.multiaddrs.push(addr2)
+    assert.deepEqual(await addrs(), [addr1.toString()])
+  })
+
+  it('is idempotent', async () => {
+    assert.equal(cachePeerInfoReads(store), store)
+    await addrs()
+    await addrs()
+    assert.equal(reads, 1)
   })
 })
