@@ -155,8 +155,9 @@ process, a bare libp2p node, or the machine's own CPU time in the same window.
    from launch, as in 3.
    \`--quick\` steps 10 and 20 peers in process mode and 40 at 20 per worker, with one 5 s
    lag window and no settling.
-8. **Large bring-ups.** 300 peers in process mode and 1,000 in packed mode (50 per worker),
-   one run each, default config as in 3 (capacity check first, as in 7): wall time from
+8. **Large bring-ups.** 300 peers in process mode with the default config as in 3, and
+   1,000 in packed mode with testnet/large.yaml (25 per worker, its supernode ratio), one
+   run each (capacity check first, as in 7): wall time from
    \`Testnet.launch()\` to \`waitForLoggedIn({ share: 1 })\` returning, bounded at 240 s;
    when the bound is reached, the share of peers logged in at the last status poll is given
    instead. A peer whose control endpoint does not answer a poll within 1.5 s counts as not
