@@ -43,6 +43,43 @@ function protocolsOnly (data: PeerData): readonly string[] | undefined {
   return protocols
 }
 
+/** Set `key` as the newest entry of `map`, forgetting the oldest first when it holds `max`. */
+function setNewest<K, V> (map: Map<K, V>, key: K, value: V, max: number): void {
+  map.delete(key)
+  if (map.size >= max) {
+    const oldest = map.keys().next().value
+    if (oldest !== undefined) map.delete(oldest)
+  }
+  map.set(key, value)
+}
+
+/**
+ * Call `onWrite` before each save, patch and delete (with the peer's id) and each peer
+ * record (with undefined: a record may change any peer) that reaches `peerStore`.
+ */
+function beforeWrites (peerStore: PeerStore, onWrite: (id: string | undefined) => void): void {
+  const save = peerStore.save.bind(peerStore)
+  const patch = peerStore.patch.bind(peerStore)
+  const del = peerStore.delete.bind(peerStore)
+  const consumePeerRecord = peerStore.consumePeerRecord.bind(peerStore) as (...args: unknown[]) => Promise<boolean>
+  peerStore.save = async (id: PeerId, data: PeerData, options?: AbortOptions): Promise<Peer> => {
+    onWrite(id.toString())
+    return save(id, data, options)
+  }
+  peerStore.patch = async (id: PeerId, data: PeerData, options?: AbortOptions): Promise<Peer> => {
+    onWrite(id.toString())
+    return patch(id, data, options)
+  }
+  peerStore.delete = async (id: PeerId, options?: AbortOptions): Promise<void> => {
+    onWrite(id.toString())
+    await del(id, options)
+  }
+  peerStore.consumePeerRecord = (async (...args: unknown[]): Promise<boolean> => {
+    onWrite(undefined)
+    return consumePeerRecord(...args)
+  }) as PeerStore['consumePeerRecord']
+}
+
 /**
  * Make `peerStore` (libp2p's own instance: its components' peer store) answer repeated
  * protocol-only merges from memory. Patches the instance; idempotent. Returns it.
@@ -63,32 +100,18 @@ export function skipKnownProtocolMerges (peerStore: PeerStore, opts: SkipKnownPr
   let nextVersion = 0
   const bump = (id: string): number => {
     known.delete(id)
-    versions.delete(id)
-    if (versions.size >= 2 * maxPeers) {
-      const oldest = versions.keys().next().value
-      if (oldest != null) versions.delete(oldest)
-    }
     const v = ++nextVersion
-    versions.set(id, v)
+    setNewest(versions, id, v, 2 * maxPeers)
     return v
   }
 
   const remember = (peer: Peer, version: number): void => {
     const id = peer.id.toString()
     if (versions.get(id) !== version) return
-    known.delete(id)
-    if (known.size >= maxPeers) {
-      const oldest = known.keys().next().value
-      if (oldest != null) known.delete(oldest)
-    }
-    known.set(id, { peer, protocols: new Set(peer.protocols), at: now() })
+    setNewest(known, id, { peer, protocols: new Set(peer.protocols), at: now() }, maxPeers)
   }
 
   const merge = peerStore.merge.bind(peerStore)
-  const save = peerStore.save.bind(peerStore)
-  const patch = peerStore.patch.bind(peerStore)
-  const del = peerStore.delete.bind(peerStore)
-  const consumePeerRecord = peerStore.consumePeerRecord.bind(peerStore) as (...args: unknown[]) => Promise<boolean>
 
   store.merge = async (id: PeerId, data: PeerData, options?: AbortOptions): Promise<Peer> => {
     const key = id.toString()
@@ -103,24 +126,15 @@ export function skipKnownProtocolMerges (peerStore: PeerStore, opts: SkipKnownPr
     if (protocols != null) remember(peer, version)
     return peer
   }
-  store.save = async (id: PeerId, data: PeerData, options?: AbortOptions): Promise<Peer> => {
-    bump(id.toString())
-    return save(id, data, options)
-  }
-  store.patch = async (id: PeerId, data: PeerData, options?: AbortOptions): Promise<Peer> => {
-    bump(id.toString())
-    return patch(id, data, options)
-  }
-  store.delete = async (id: PeerId, options?: AbortOptions): Promise<void> => {
-    bump(id.toString())
-    await del(id, options)
-  }
-  // a peer record may change any peer's addresses: forget everything (records are rare)
-  store.consumePeerRecord = (async (...args: unknown[]): Promise<boolean> => {
+  beforeWrites(peerStore, (id) => {
+    if (id != null) {
+      bump(id)
+      return
+    }
+    // a peer record (rare) may change any peer: forget everything
     known.clear()
     versions.clear()
-    return consumePeerRecord(...args)
-  }) as PeerStore['consumePeerRecord']
+  })
   store[TUNED] = true
   return peerStore
 }
@@ -156,12 +170,8 @@ export function cachePeerInfoReads (peerStore: PeerStore, opts: CachePeerInfoRea
   const versionOf = (id: string): number => {
     let v = versions.get(id)
     if (v == null) {
-      if (versions.size >= 2 * maxPeers) {
-        const oldest = versions.keys().next().value
-        if (oldest != null) versions.delete(oldest)
-      }
       v = ++nextVersion
-      versions.set(id, v)
+      setNewest(versions, id, v, 2 * maxPeers)
     }
     return v
   }
@@ -172,10 +182,6 @@ export function cachePeerInfoReads (peerStore: PeerStore, opts: CachePeerInfoRea
 
   const getInfo = peerStore.getInfo.bind(peerStore)
   const merge = peerStore.merge.bind(peerStore)
-  const save = peerStore.save.bind(peerStore)
-  const patch = peerStore.patch.bind(peerStore)
-  const del = peerStore.delete.bind(peerStore)
-  const consumePeerRecord = peerStore.consumePeerRecord.bind(peerStore) as (...args: unknown[]) => Promise<boolean>
 
   store.getInfo = async (id: PeerId, options?: AbortOptions): Promise<PeerInfo> => {
     const key = id.toString()
@@ -184,14 +190,7 @@ export function cachePeerInfoReads (peerStore: PeerStore, opts: CachePeerInfoRea
     if (hit != null && t >= hit.at && t - hit.at < ttlMs) return { id: hit.info.id, multiaddrs: [...hit.info.multiaddrs] }
     const version = versionOf(key)
     const info = await getInfo(id, options)
-    if (versions.get(key) === version) {
-      cached.delete(key)
-      if (cached.size >= maxPeers) {
-        const oldest = cached.keys().next().value
-        if (oldest != null) cached.delete(oldest)
-      }
-      cached.set(key, { info: { id: info.id, multiaddrs: [...info.multiaddrs] }, at: t })
-    }
+    if (versions.get(key) === version) setNewest(cached, key, { info: { id: info.id, multiaddrs: [...info.multiaddrs] }, at: t }, maxPeers)
     return info
   }
   store.merge = async (id: PeerId, data: PeerData, options?: AbortOptions): Promise<Peer> => {
@@ -199,23 +198,14 @@ export function cachePeerInfoReads (peerStore: PeerStore, opts: CachePeerInfoRea
     if (protocolsOnly(data) == null) forget(id.toString())
     return merge(id, data, options)
   }
-  store.save = async (id: PeerId, data: PeerData, options?: AbortOptions): Promise<Peer> => {
-    forget(id.toString())
-    return save(id, data, options)
-  }
-  store.patch = async (id: PeerId, data: PeerData, options?: AbortOptions): Promise<Peer> => {
-    forget(id.toString())
-    return patch(id, data, options)
-  }
-  store.delete = async (id: PeerId, options?: AbortOptions): Promise<void> => {
-    forget(id.toString())
-    await del(id, options)
-  }
-  store.consumePeerRecord = (async (...args: unknown[]): Promise<boolean> => {
+  beforeWrites(peerStore, (id) => {
+    if (id != null) {
+      forget(id)
+      return
+    }
     cached.clear()
     versions.clear()
-    return consumePeerRecord(...args)
-  }) as PeerStore['consumePeerRecord']
+  })
   store[INFO_CACHED] = true
   return peerStore
 }
