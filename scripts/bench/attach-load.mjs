@@ -24,7 +24,7 @@ import { identify } from '@libp2p/identify'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { coalescingTcp, issueToken, loadOrCreateIdentity, cachePeerInfoReads, skipKnownProtocolMerges, tuneLengthPrefixedDecoder, tunedYamux } from '@stampede/node'
+import { coalescingTcp, issueToken, loadOrCreateIdentity, tuneLengthPrefixedDecoder, tunedYamux, tunePeerStore } from '@stampede/node'
 import { ATTACH_PROTOCOL, ClientFrame, MAX_SUPERNODE_FRAME_BYTES, SupernodeFrame, decode } from '@stampede/wire'
 import { createLibp2p } from 'libp2p'
 
@@ -58,7 +58,7 @@ async function makeDialer () {
     services: { identify: identify() }
   })
   // the overlay node's peer store: repeated protocol merges and address reads answered from memory
-  cachePeerInfoReads(skipKnownProtocolMerges(node.components.peerStore))
+  tunePeerStore(node.components.peerStore)
   const done = new Set()
   const waiters = new Map()
   node.addEventListener('peer:identify', (evt) => {

@@ -23,7 +23,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 // decoder stopping at an empty buffer): the baseline differs from the overlay by the
 // overlay's logic only
 import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from '@stampede/node/wire-tuning'
-import { cachePeerInfoReads, skipKnownProtocolMerges } from '@stampede/node/peer-store-tuning'
+import { tunePeerStore } from '@stampede/node/peer-store-tuning'
 import { createLibp2p } from 'libp2p'
 
 /** The overlay node's connection limits (packages/node/src/constants.ts), raised for loopback. */
@@ -57,7 +57,7 @@ async function main () {
     services: { identify: identify() }
   })
   // the overlay node's peer store: repeated protocol merges and address reads answered from memory
-  cachePeerInfoReads(skipKnownProtocolMerges(node.components.peerStore))
+  tunePeerStore(node.components.peerStore)
 
   let stopping = false
   const shutdown = (code) => {

@@ -13,6 +13,7 @@
  * table, the query's next hops) is untouched: it listens to its network, not to this.
  */
 import { peerDiscoverySymbol } from '@libp2p/interface'
+import { setNewest } from './bounded.js'
 import type { PeerDiscovery, PeerDiscoveryEvents, PeerInfo } from '@libp2p/interface'
 
 /** Discovered peers remembered before the oldest are forgotten. */
@@ -52,12 +53,7 @@ export function dedupeDhtDiscovery<T extends object> (service: T, opts: DedupeDh
     const t = now()
     const last = seen.get(id)
     if (last != null && last.addrs === addrs && t - last.at < refreshMs && t >= last.at) return false
-    seen.delete(id)
-    if (seen.size >= maxPeers) {
-      const oldest = seen.keys().next().value
-      if (oldest != null) seen.delete(oldest)
-    }
-    seen.set(id, { addrs, at: t })
+    setNewest(seen, id, { addrs, at: t }, maxPeers)
     return true
   }
 

@@ -26,7 +26,7 @@ import { OverlayMetrics } from './metrics.js'
 import { supernode } from './supernode.js'
 import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from './wire-tuning.js'
 import { dedupeDhtDiscovery } from './discovery-dedupe.js'
-import { cachePeerInfoReads, skipKnownProtocolMerges } from './peer-store-tuning.js'
+import { tunePeerStore } from './peer-store-tuning.js'
 import type { Client, ClientState } from './client.js'
 import type { ControlEndpoint } from './control.js'
 import type { OverlayEvent } from './event-log.js'
@@ -600,8 +600,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
   // every stream merges its protocol into the peer store, and the DHT reads the addresses
   // of every peer it names in an answer: repeats answered from memory (see
   // peer-store-tuning.ts); the instance is the one libp2p's connections and services use
-  const peerStore = (libp2p as unknown as { components: { peerStore: PeerStore } }).components.peerStore
-  cachePeerInfoReads(skipKnownProtocolMerges(peerStore))
+  tunePeerStore((libp2p as unknown as { components: { peerStore: PeerStore } }).components.peerStore)
   // the incident's footprint was counted in connections (one host made over 11 million)
   libp2p.addEventListener('connection:open', (evt) => { metrics.connectionsOpened.inc({ direction: evt.detail.direction }) })
   try {

@@ -4,13 +4,13 @@ import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
-import { cachePeerInfoReads, skipKnownProtocolMerges } from '../src/peer-store-tuning.js'
+import { tunePeerStore } from '../src/peer-store-tuning.js'
 import type { Libp2p, PeerId, PeerStore } from '@libp2p/interface'
 
 const P1 = '/stampede-test/one/1.0.0'
 const P2 = '/stampede-test/two/1.0.0'
 
-describe('skipKnownProtocolMerges', () => {
+describe('tunePeerStore: protocol merges', () => {
   let node: Libp2p
   let store: PeerStore
   let a: PeerId
@@ -40,7 +40,7 @@ describe('skipKnownProtocolMerges', () => {
     underlying = 0
     fresh.merge = async (...args: Parameters<PeerStore['merge']>) => { underlying++; return merge(...args) }
     clock = 1_000
-    store = skipKnownProtocolMerges(fresh, { ttlMs: 10_000, maxPeers: 2, now: () => clock })
+    store = tunePeerStore(fresh, { protocolsTtlMs: 10_000, maxPeers: 2, now: () => clock })
   })
 
   it('answers a repeated protocol merge from memory, with the record the store returned', async () => {
@@ -113,14 +113,14 @@ describe('skipKnownProtocolMerges', () => {
   })
 
   it('is idempotent', async () => {
-    assert.equal(skipKnownProtocolMerges(store), store)
+    assert.equal(tunePeerStore(store), store)
     await store.merge(a, { protocols: [P1] })
     await store.merge(a, { protocols: [P1] })
     assert.equal(underlying, 1)
   })
 })
 
-describe('cachePeerInfoReads', () => {
+describe('tunePeerStore: address reads', () => {
   let node: Libp2p
   let store: PeerStore
   let a: PeerId
@@ -148,7 +148,7 @@ describe('cachePeerInfoReads', () => {
     reads = 0
     fresh.getInfo = async (...args: Parameters<PeerStore['getInfo']>) => { reads++; return getInfo(...args) }
     clock = 5_000
-    store = cachePeerInfoReads(skipKnownProtocolMerges(fresh), { ttlMs: 1_000, now: () => clock })
+    store = tunePeerStore(fresh, { addressesTtlMs: 1_000, now: () => clock })
   })
 
   const addrs = async (): Promise<string[]> => (await store.getInfo(a)).multiaddrs.map(ma => ma.toString())
@@ -190,7 +190,7 @@ describe('cachePeerInfoReads', () => {
   })
 
   it('is idempotent', async () => {
-    assert.equal(cachePeerInfoReads(store), store)
+    assert.equal(tunePeerStore(store), store)
     await addrs()
     await addrs()
     assert.equal(reads, 1)
