@@ -401,6 +401,7 @@ class DefaultClient implements Client, Startable {
     let stream: Stream
     let f: FramedStream
     let reply: SupernodeFrame
+    const began = this.ctx.clock.now()
     try {
       const s = deadline(this.opts.requestTimeoutMs, signal)
       const conn = await this.components.connectionManager.openConnection(toDialable(target.id, target.addrs), { signal: s })
@@ -412,7 +413,9 @@ class DefaultClient implements Client, Startable {
       this.ctx.metrics.messages.inc({ direction: 'in' })
     } catch (err: unknown) {
       if (signal.aborted) return { kind: 'stopped' }
-      return { kind: 'unreachable', error: (err as Error).message, timeout: resetReason(err) === 'timeout' }
+      const timeout = resetReason(err) === 'timeout'
+      this.ctx.events.write({ type: 'attach-failed', supernode: target.id, timeout, ms: this.ctx.clock.now() - began, error: (err as Error).message })
+      return { kind: 'unreachable', error: (err as Error).message, timeout }
     }
     if (reply.type === SupernodeFrame.Type.REFUSED && reply.refusal != null) {
       await stream.close({ signal: deadline(this.opts.requestTimeoutMs) }).catch(() => { stream.abort(new Error('close timed out')) })
