@@ -24,6 +24,7 @@ import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { NODE_EXEC_ARGV, NodeProcess, Testnet, applyOverrides, defaultConfig } from '@stampede/testnet'
+import { CODE_CACHE_ENV, WARM_SUPERNODE } from '@stampede/node/code-cache'
 import { CLK_TCK, childPids, machineBusyPercent, machineInfo, pidsWithArg, readCpuTicks, readMachineTicks, readMemory, testnetPids, watchLoad } from './bench/proc.mjs'
 import { bringupTimeline, readPeerEvents } from './bench/events.mjs'
 import { renderMarkdown, renderTable, scanStderr } from './bench/report.mjs'
@@ -235,23 +236,50 @@ async function sweepStrays (quietMs = 3_000, maxMs = 90_000) {
   return signalled.size
 }
 
-/** Node writes its compile cache only when a process exits: make sure one has. */
-async function warmCompileCache (entries) {
-  const cacheDir = join(stateDir, '.compile-cache')
-  if (existsSync(cacheDir) && readdirSync(cacheDir).length > 0) return
-  progress('warming the compile cache (one login server start and stop)')
-  const proc = await makeNodeProcess(join(stateDir, 'warm'), 'login', { role: 'login', seed: 1 })
-  live.procs.add(proc)
-  await proc.start(launcherFor(entries.bundle, cacheDir, randomBytes(24).toString('hex')))
-  await proc.stop('TERM')
-  live.procs.delete(proc)
+/** The testnets' caches (Node's compile cache, the bundles' V8 code cache) under the state directory. */
+const compileCacheDir = () => join(stateDir, '.compile-cache')
+const codeCacheDir = () => join(stateDir, '.code-cache')
+
+/** A code cache file of `bundle` (stampede-node or stampede-worker) of a supernode's level. */
+function hasWarmCodeCache (bundle) {
+  const dir = codeCacheDir()
+  return existsSync(dir) && readdirSync(dir).some(f => f.startsWith(`${bundle}.bundle.js-`) && f.endsWith(`.L${WARM_SUPERNODE}.v8`))
 }
 
-/** How stampede-node is started; `compileCache` is a directory, or false for none. */
-function launcherFor (entry, compileCache, token) {
+/**
+ * The caches a testnet leaves behind, made before a benchmark measures, as after any
+ * earlier run in the same state directory: a 6-peer testnet (and a packed one for the
+ * worker) runs until a supernode has served long enough to write the code cache
+ * (@stampede/node's code-cache.ts).
+ */
+async function warmCaches () {
+  for (const [bundle, nodesPerProcess] of [['stampede-node', 1], ['stampede-worker', 3]]) {
+    if (hasWarmCodeCache(bundle)) continue
+    progress(`warming the caches of ${bundle} (a 6-peer testnet until a supernode has served)`)
+    const config = applyOverrides(defaultConfig(), { nodes: 6, nodesPerProcess, name: `warm-${bundle}` })
+    const { testnet } = await launchTestnet(config, 'warm-up')
+    try {
+      const until = Date.now() + 60_000
+      while (!hasWarmCodeCache(bundle)) {
+        checkInterrupted()
+        if (Date.now() > until) throw new Error(`no code cache of ${bundle} in ${codeCacheDir()} after 60 s`)
+        await sleep(250)
+      }
+    } finally {
+      await stopTestnet(testnet)
+    }
+  }
+}
+
+/** How stampede-node is started; `caches` false: neither Node's compile cache nor the code cache. */
+function launcherFor (entry, caches, token) {
   const env = { ...process.env, STAMPEDE_CONTROL_TOKEN: token }
   delete env.NODE_COMPILE_CACHE
-  if (compileCache !== false) env.NODE_COMPILE_CACHE = compileCache
+  delete env[CODE_CACHE_ENV]
+  if (caches !== false) {
+    env.NODE_COMPILE_CACHE = compileCacheDir()
+    env[CODE_CACHE_ENV] = codeCacheDir()
+  }
   return { entry, execArgv: NODE_EXEC_ARGV, env, startupTimeoutMs: 60_000 }
 }
 
@@ -282,7 +310,7 @@ async function benchProcess (opts, entries) {
   const idleMs = opts.quick ? 5_000 : 10_000
   const rows = []
   const notes = []
-  await warmCompileCache(entries)
+  await warmCaches()
 
   progress(`process: machine at rest before any testnet (${idleMs / 1000} s)`)
   const rest = await idleWindow(new Map(), idleMs)
@@ -401,9 +429,8 @@ async function benchStartup (opts, entries) {
   const reps = opts.quick ? 3 : 5
   const rssDelayMs = 1_000
   const dir = join(stateDir, 'startup')
-  // a compile cache of its own, empty at first: round 0 shows a cold start
-  const cacheDir = join(dir, '.compile-cache')
-  await mkdir(cacheDir, { recursive: true })
+  // the caches a testnet run leaves behind (the bin's compile cache fills in round 0)
+  await warmCaches()
   const token = randomBytes(24).toString('hex')
   const rows = []
   const notes = []
@@ -415,8 +442,8 @@ async function benchStartup (opts, entries) {
   const loginServer = { id: login.peerId, addrs: login.addrs.map(a => a.replace(/\/p2p\/[^/]+$/, '')) }
 
   const variants = [
-    { label: 'esbuild bundle + compile cache (the testnet default)', entry: entries.bundle, cache: true },
-    { label: 'esbuild bundle, no compile cache', entry: entries.bundle, cache: false },
+    { label: 'esbuild bundle + code cache of a warm node (the testnet default)', entry: entries.bundle, cache: true },
+    { label: 'esbuild bundle, no cache', entry: entries.bundle, cache: false },
     { label: 'compiled bin (tsc output) + compile cache', entry: entries.bin, cache: true },
     { label: 'compiled bin, no compile cache', entry: entries.bin, cache: false },
     { label: 'baseline: bare Node.js process, same flags', entry: entries.bare, cache: false }
@@ -437,7 +464,7 @@ async function benchStartup (opts, entries) {
         checkInterrupted()
         live.procs.add(v.proc)
         const a = performance.now()
-        await v.proc.start(launcherFor(v.entry, v.cache ? cacheDir : false, token))
+        await v.proc.start(launcherFor(v.entry, v.cache, token))
         const ms = performance.now() - a
         const ticks = readCpuTicks(v.proc.pid)
         await sleep(rssDelayMs)
@@ -474,21 +501,21 @@ async function benchStartup (opts, entries) {
     value: `${secs(saved)} per start (${pct(100 * saved / median(bin.ready), 0)})`,
     context: `${mb(median(bin.rss) - median(bundleCache.rss))} less RSS; node code above bare Node.js: ${secs(median(bundleCache.ready) - median(bare.ready))} (bundle + cache) vs ${secs(median(bin.ready) - median(bare.ready))} (bin)`
   })
-  notes.push(`Start-up warm-up round (first start of each variant, not counted): ${variants.slice(0, 4).map(v => `${v.label.replace(/ \(.*\)$/, '')} ${secs(v.cold)}`).join('; ')} (the "+ compile cache" variants ran with an empty cache here, which they filled).`)
-  notes.push(`Compile cache alone: bundle ${secs(median(bundle.ready))} without vs ${secs(median(bundleCache.ready))} with; compiled bin ${secs(median(bin.ready))} without vs ${secs(median(binCache.ready))} with.`)
+  notes.push(`Start-up warm-up round (first start of each variant, not counted): ${variants.slice(0, 4).map(v => `${v.label.replace(/ \(.*\)$/, '')} ${secs(v.cold)}`).join('; ')} (the bundle's code cache was written beforehand by a warm supernode of a 6-peer testnet; the compiled bin's compile cache was empty here, and filled).`)
+  notes.push(`Caches alone: bundle ${secs(median(bundle.ready))} without vs ${secs(median(bundleCache.ready))} with its code cache; compiled bin ${secs(median(bin.ready))} without vs ${secs(median(binCache.ready))} with.`)
   return { rows, notes }
 }
 
 // ---------------------------------------------------------------------------------------
 // 3. A 100-node testnet from launch to everyone logged in
 
-async function benchBringup (opts, entries) {
+async function benchBringup (opts) {
   const peers = opts.quick ? 20 : 100
   const runs = opts.quick ? 1 : 3
   const afterMs = opts.quick ? 5_000 : 10_000
   const rows = []
   const notes = []
-  await warmCompileCache(entries)
+  await warmCaches()
   const results = []
   const failures = []
   // a launch that fails (e.g. a node cannot bind its port) is retried, at most twice
@@ -683,7 +710,7 @@ function benchContext (entries) {
     stopTestnet,
     makeNodeProcess,
     launcherFor,
-    warmCompileCache: async () => { await warmCompileCache(entries) },
+    warmCaches,
     sweepStrays,
     bareEntry
   }

@@ -14,7 +14,6 @@
  */
 import { appendFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { flushCompileCache } from 'node:module'
 import { parseArgs } from 'node:util'
 import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
@@ -24,6 +23,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 // overlay's logic only
 import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from '@stampede/node/wire-tuning'
 import { tunePeerStore } from '@stampede/node/peer-store-tuning'
+import { markWarm, WARM_CLIENT, WARM_CLIENT_DELAY_MS } from '@stampede/node/code-cache'
 import { createLibp2p } from 'libp2p'
 
 /** The overlay node's connection limits (packages/node/src/constants.ts), raised for loopback. */
@@ -99,8 +99,11 @@ async function main () {
     if (config.eventLog != null) appendFileSync(config.eventLog, JSON.stringify({ ts: Date.now(), node: name, type: 'back' }) + '\n')
   }
   send({ type: 'ready', name, peerId: node.peerId.toString(), addrs: node.getMultiaddrs().map(String), pid: process.pid })
-  // as stampede-node: write the compile cache now, so the next start is warm
-  flushCompileCache()
+  // as stampede-node, the code cache is written by a warm process (the loader writes one per
+  // bundle): a dialer once it has done its whole job, a listener once a peer has dialled it
+  const warm = () => { setTimeout(() => { markWarm(WARM_CLIENT) }, WARM_CLIENT_DELAY_MS).unref() }
+  if (config.dial != null) warm()
+  else node.addEventListener('peer:identify', warm, { once: true })
 }
 
 main().catch((err) => {

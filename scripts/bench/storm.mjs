@@ -53,6 +53,8 @@ export async function benchStorm (opts, ctx) {
   const rows = []
   const notes = []
   const random = seededRandom(SEED)
+  // both sides start from code caches written by warm processes, as after any earlier run
+  await ctx.warmCaches()
 
   const floor = await floorRounds({ peers, runs, victimsPerRound, random, ctx })
   ctx.checkInterrupted()
@@ -103,7 +105,7 @@ function describeRefusals (storm) {
 async function floorRounds ({ peers, runs, victimsPerRound, random, ctx }) {
   const dir = join(ctx.stateDir, 'storm-floor')
   const entry = await ctx.bareEntry()
-  const hubLauncher = ctx.launcherFor(entry, join(ctx.stateDir, '.compile-cache'), 'bare-nodes-have-no-control-endpoint')
+  const hubLauncher = ctx.launcherFor(entry, true, 'bare-nodes-have-no-control-endpoint')
   // as in the testnet: the dialers run peerNice steps nicer than the node they all dial,
   // which stands where the login server does
   const launcher = { ...hubLauncher, peerNice: testnetLib.defaultConfig().peerNice }

@@ -57,8 +57,8 @@ export async function benchThroughput (opts, ctx) {
   const notes = []
   const procs = []
   const own = (p) => { procs.push(p); ctx.live.procs.add(p); return p }
-  await ctx.warmCompileCache()
-  const nodeLauncher = ctx.launcherFor(ctx.entries.bundle, join(ctx.stateDir, '.compile-cache'), token)
+  await ctx.warmCaches()
+  const nodeLauncher = ctx.launcherFor(ctx.entries.bundle, true, token)
   try {
     // the login server: the supernode's token issuer, and where it sends its load reports
     const login = own(await ctx.makeNodeProcess(dir, 'login', { role: 'login', seed: 1 }))
@@ -90,7 +90,7 @@ export async function benchThroughput (opts, ctx) {
 
     // the baseline's target: a bare libp2p listener, started the same way
     const bare = own(await ctx.makeNodeProcess(dir, 'listener', { role: 'peer' }))
-    await bare.start(ctx.launcherFor(await ctx.bareEntry(), join(ctx.stateDir, '.compile-cache'), token))
+    await bare.start(ctx.launcherFor(await ctx.bareEntry(), true, token))
 
     const script = fileURLToPath(new URL('./attach-load.mjs', import.meta.url))
     const loads = []

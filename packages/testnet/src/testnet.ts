@@ -8,6 +8,7 @@ import { logger } from '@libp2p/logger'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { seededRandom } from '@stampede/allocation'
 import { issueToken, loadOrCreateIdentity } from '@stampede/node'
+import { CODE_CACHE_ENV } from '@stampede/node/code-cache'
 import { checkCapacity } from './capacity.js'
 import { assignProfiles } from './config.js'
 import { UsageError } from './errors.js'
@@ -202,7 +203,10 @@ export class Testnet {
         DEBUG_COLORS: 'false',
         ...process.env,
         STAMPEDE_CONTROL_TOKEN: token,
-        NODE_COMPILE_CACHE: join(opts.stateDir, '.compile-cache')
+        // Node's compile cache for the modules it loads, and the bundles' V8 code cache
+        // written by a warm node (@stampede/node's code-cache.ts)
+        NODE_COMPILE_CACHE: join(opts.stateDir, '.compile-cache'),
+        [CODE_CACHE_ENV]: join(opts.stateDir, '.code-cache')
       },
       startupTimeoutMs: opts.config.timing.startupTimeoutMs,
       peerNice: opts.config.peerNice

@@ -7,10 +7,10 @@
  * node outlives its testnet. Run by hand, it runs until SIGINT/SIGTERM.
  */
 import { readFile } from 'node:fs/promises'
-import { flushCompileCache } from 'node:module'
 import { parseArgs } from 'node:util'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
+import { warmOnEvents } from '../code-cache.js'
 import { createOverlayNode } from '../index.js'
 import type { OverlayNode, OverlayNodeInit } from '../index.js'
 
@@ -151,11 +151,14 @@ async function main (): Promise<void> {
     }, 1_000)
     watch.unref()
   }
-  node = await createOverlayNode({ ...init, onStopRequested: () => { shutdown(0, 'admin stop') } })
+  node = await createOverlayNode({
+    ...init,
+    // the code cache is written once this process has logged in or served (code-cache.ts)
+    onEvent: warmOnEvents(init.onEvent),
+    onStopRequested: () => { shutdown(0, 'admin stop') }
+  })
   const status = node.status()
   send({ type: 'ready', name: init.name, peerId: status.peerId, addrs: status.addrs, controlPort: node.controlPort, pid: process.pid })
-  // Node writes its compile cache only at exit; write it now so the next node starts warm
-  flushCompileCache()
   if (process.send == null) {
     console.log(JSON.stringify({ ready: true, name: init.name, peerId: status.peerId, addrs: status.addrs, controlPort: node.controlPort }))
   }

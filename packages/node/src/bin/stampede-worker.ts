@@ -17,8 +17,8 @@
  * no node outlives its testnet; SIGTERM stops every node politely, then exits.
  */
 import { readFile } from 'node:fs/promises'
-import { flushCompileCache } from 'node:module'
 import { parseArgs } from 'node:util'
+import { warmOnEvents } from '../code-cache.js'
 import { createOverlayNode } from '../index.js'
 import type { OverlayNode, OverlayNodeInit } from '../index.js'
 import type { Connection } from '@libp2p/interface'
@@ -122,7 +122,8 @@ interface Hosted {
 async function main (): Promise<void> {
   const opts = readOptions()
   const hosted = new Map<string, Hosted>()
-  let flushed = false
+  // the code cache is written once a node of this worker has logged in or served (code-cache.ts)
+  const warm = warmOnEvents()
   let exiting = false
 
   const entry = (name: string): Hosted => {
@@ -176,6 +177,7 @@ async function main (): Promise<void> {
       h.node = await createOverlayNode({
         ...init,
         ...(cmd.priorUptimeMs != null ? { priorUptimeMs: cmd.priorUptimeMs } : {}),
+        onEvent: (e) => { warm(e); init.onEvent?.(e) },
         onStopRequested: () => {
           // an admin stop through the node's control endpoint: the launcher did not ask
           void serialise(cmd.name, async (hh) => {
@@ -187,11 +189,6 @@ async function main (): Promise<void> {
       const status = h.node.status()
       send({ type: 'ready', id: cmd.id, name: cmd.name, peerId: status.peerId, addrs: status.addrs, controlPort: h.node.controlPort, pid: process.pid })
     })
-    if (!flushed) {
-      // Node writes its compile cache only at exit; write it now so the next worker starts warm
-      flushed = true
-      flushCompileCache()
-    }
   }
 
   const leave = async (cmd: Extract<WorkerCommand, { type: 'stop' | 'crash' }>): Promise<void> => {
