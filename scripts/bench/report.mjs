@@ -41,8 +41,11 @@ All processes are children of the benchmark process (the launcher benchmark's no
 children of the \`stampede run\` it starts), launched with the testnet library
 (\`@stampede/testnet\`) exactly as \`stampede up\` launches them: Node with
 \`--max-semi-space-size=1\` (8 for the login server and packed workers), the esbuild bundles
-\`packages/node/dist/bundle/stampede-node.mjs\` and \`stampede-worker.mjs\` and
-\`NODE_COMPILE_CACHE\`, the peers' processes 10 steps nicer than the login server and the
+\`packages/node/dist/bundle/stampede-node.mjs\` and \`stampede-worker.mjs\` with the V8 code
+cache a warm node of an earlier testnet wrote (\`STAMPEDE_CODE_CACHE\`,
+\`packages/node/src/code-cache.ts\`; before the benchmarks that start testnets, a 6-peer
+testnet in each mode runs until a supernode has served long enough to write it, as after
+any earlier run in the same state directory), the peers' processes 10 steps nicer than the login server and the
 launcher (\`peerNice\`), the default config (\`testnet/default.yaml\` values) with only the
 peer count changed (and the seed, for the storm). State lives in a temporary directory
 that is removed at the end. The benchmarks run one after another, never two at once.
@@ -68,14 +71,14 @@ process, a bare libp2p node, or the machine's own CPU time in the same window.
    repeatedly, each variant in turn, round after round (interleaved, so drift hits all
    variants alike). Spawn to ready is \`NodeProcess.start()\` resolving on the node's IPC
    \`ready\` message (libp2p listening, control endpoint up). Round 0 is a warm-up (identity
-   creation, compile cache filled) and is not counted. RSS and peak RSS (\`VmHWM\`) are read
+   creation; the compiled bin's compile cache filled) and is not counted. RSS and peak RSS (\`VmHWM\`) are read
    1 s after ready. The baseline is a bare Node.js process that sends the same \`ready\`
    message at once.
 3. **Bring-up of 100 peers.** Wall time from calling \`Testnet.launch()\` to its resolving
    (every process reported \`ready\`), and to \`waitForLoggedIn({ share: 1 })\` returning (it
    polls every node's status every 500 ms, so it adds up to ~0.5 s plus a poll round).
    Machine CPU is sampled from \`/proc/stat\` once a second; the mean covers launch to all
-   logged in. The compile cache is warm, as after any earlier run with the same state
+   logged in. The code cache is warm, as after any earlier run with the same state
    directory. This is repeated 3 times (a fresh testnet each time, 3 s apart); the table
    gives medians. Per-peer CPU is \`utime + stime\` of each process when everyone is logged
    in. The logged-in curve comes from the nodes' own event logs (\`events.jsonl\`: the
@@ -85,7 +88,8 @@ process, a bare libp2p node, or the machine's own CPU time in the same window.
 4. **Restart storm.** The floor comes first: a bare libp2p node (\`scripts/bench/bare-node.mjs\`:
    TCP, Noise, Yamux and identify with the overlay's connection limits and no connection
    monitor, nothing else; bundled with esbuild like stampede-node and started by the same
-   \`NodeProcess\` with the same Node flags and compile cache) listens as the hub, standing
+   \`NodeProcess\` with the same Node flags, loader and code cache, which the first bare
+   node to be connected for 2 s writes) listens as the hub, standing
    in for the login server, and 40 more each dial it. Per round, 20 of them are killed at
    once (SIGKILL) and started again, at most as many at once as the testnet spawns
    (4 per core, at least 4); a node is back when its connection to the hub is open and
@@ -237,7 +241,7 @@ async function findStderrLogs (dir, depth = 0, out = []) {
     return out
   }
   for (const e of entries) {
-    if (e.isDirectory() && depth < 6 && e.name !== '.compile-cache' && e.name !== 'data') await findStderrLogs(join(dir, e.name), depth + 1, out)
+    if (e.isDirectory() && depth < 6 && e.name !== '.compile-cache' && e.name !== '.code-cache' && e.name !== 'data') await findStderrLogs(join(dir, e.name), depth + 1, out)
     else if (e.isFile() && e.name === 'stderr.log') out.push(join(dir, e.name))
   }
   return out
