@@ -96,9 +96,10 @@ export interface AllocationPolicy {
   readonly referralHoldMs: number
   /**
    * login server: which supernodes it stops referring before they expire. A supernode that
-   * has missed `afterMissedReports` load reports, or that a client reports unreachable and has
-   * not reported since, is neither referred nor counted as spare capacity (a live one clears
-   * itself with its next report). null: referred until it expires (legacy `staleHostCache`)
+   * has missed `afterMissedReports` load reports, or that a client reports unreachable, or
+   * whose last connection to the login server went down, and has not reported since, is
+   * neither referred nor counted as spare capacity (a live one clears itself with its next
+   * report). null: referred until it expires (legacy `staleHostCache`)
    */
   readonly suspectSupernodes: { afterMissedReports: number } | null
 }

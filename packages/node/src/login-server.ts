@@ -17,7 +17,7 @@ import { defaultContext, resetStream } from './shared.js'
 import { issueToken, verifyToken } from './token.js'
 import type { FramedStream } from './framing.js'
 import type { OverlayContext } from './shared.js'
-import type { Connection, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
+import type { Connection, Libp2pEvents, PeerId, PrivateKey, Startable, Stream, TypedEventTarget } from '@libp2p/interface'
 import type { Registrar } from '@libp2p/interface-internal'
 import type { AdmissionScheduler, AllocationPolicy, PromotionCandidate, PromotionPolicy, Random, ResourceProfile, SupernodeState } from '@stampede/allocation'
 import type { NetworkView, SupernodeInfo, SupernodeReport } from '@stampede/wire'
@@ -55,13 +55,15 @@ export interface LoginServerComponents {
   registrar: Registrar
   peerId: PeerId
   privateKey: PrivateKey
+  /** `peer:disconnect`: a supernode with no connection left to the login server */
+  events: TypedEventTarget<Libp2pEvents>
 }
 
 interface TrackedSupernode extends SupernodeState {
   addrs: string[]
   /** referrals handed out since the last report, added to its reported load */
   referred: number
-  /** a client reported it unreachable after its last report */
+  /** a client reported it unreachable, or its connection to the login server went down, after its last report */
   suspect: boolean
   /**
    * its id and addresses as they go on the wire, kept so that the referrals and samples
@@ -149,7 +151,25 @@ class DefaultLoginServer implements LoginServer, Startable {
     await this.components.registrar.handle(REPORT_PROTOCOL, (stream, connection) => this.onReport(stream, connection), opts)
     this.timer = setInterval(() => { this.tick() }, this.opts.reportIntervalMs)
     this.timer.unref?.()
+    this.components.events.addEventListener('peer:disconnect', this.onDisconnect)
     this.ctx.metrics.setRole('login')
+  }
+
+  /**
+   * A supernode reports over a connection it keeps to the login server: when the last one
+   * goes down (a crash resets it at once) the supernode is, to policies that suspect, as
+   * good as reported unreachable. Without this, every client that lost it in a crash was
+   * referred to it again until enough of them had said so or it expired (a 40-peer restart
+   * storm: 24-65 attach attempts at dead supernodes in its first 1.5 s). Its next report,
+   * over a new connection, clears it.
+   */
+  private readonly onDisconnect = (evt: CustomEvent<PeerId>): void => {
+    if (this.allocation.suspectSupernodes == null) return
+    const id = evt.detail.toString()
+    const sn = this.supernodes.get(id)
+    if (sn == null || sn.suspect) return
+    sn.suspect = true
+    this.ctx.events.write({ type: 'supernode-suspect', supernode: id, by: 'disconnect' })
   }
 
   setCapacity (loginsPerSecond: number, burst?: number): void {
@@ -167,6 +187,7 @@ class DefaultLoginServer implements LoginServer, Startable {
   async stop (): Promise<void> {
     this.stopController.abort()
     clearInterval(this.timer)
+    this.components.events.removeEventListener('peer:disconnect', this.onDisconnect)
     await this.components.registrar.unhandle(LOGIN_PROTOCOL)
     await this.components.registrar.unhandle(REPORT_PROTOCOL)
   }

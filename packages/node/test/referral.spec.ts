@@ -55,12 +55,13 @@ describe('referrals of the login server: suspect supernodes and held requests', 
     return node
   }
 
-  async function loginServer (family: 'legacy' | 'adaptive'): Promise<OverlayNode> {
+  async function loginServer (family: 'legacy' | 'adaptive', switches?: Record<string, boolean>, onEvent?: OverlayNodeInit['onEvent']): Promise<OverlayNode> {
     return start({
       name: 'login',
+      onEvent,
       role: 'login',
       seed: 1,
-      policy: { family },
+      policy: { family, ...(switches != null ? { switches } : {}) },
       promotion: { clientsPerSupernode: 2, minSupernodes: 2, eligibility: { minUptimeMs: 0 } }
     })
   }
@@ -131,6 +132,32 @@ describe('referrals of the login server: suspect supernodes and held requests', 
     assert.ok(login.status().network?.supernodes.some(s => s.id === a.peerId.toString()), 'not expired yet: the exclusion is the suspicion')
     await new Promise(resolve => setTimeout(resolve, 1_200))
     assert.deepEqual(referred(await ask(other, login, {})), [b.peerId.toString()])
+  })
+
+  it('suspects a supernode whose connection to the login server went down at once (adaptive), not so legacy', async () => {
+    for (const family of ['adaptive', 'legacy'] as const) {
+      const events: Array<{ type: string, supernode?: unknown, by?: unknown }> = []
+      // legacy with its promotion faults off, so that two supernodes come up at once
+      const login = await loginServer(family, family === 'legacy' ? { slowPromotion: false, globalPromotionLimit: false } : undefined, (e) => { events.push(e) })
+      const [a, b] = await twoSupernodes(login)
+      const raw = await rawPeer()
+      assert.equal(referred(await ask(raw, login, {})).length, 2)
+      // nobody reports it unreachable: the crash resets its connection to the login server
+      await a.crash()
+      nodes.splice(nodes.indexOf(a), 1)
+      const byDisconnect = (): boolean => events.some(e => e.type === 'supernode-suspect' && e.by === 'disconnect' && e.supernode === a.peerId.toString())
+      if (family === 'adaptive') {
+        await waitFor('the login server to suspect the crashed supernode', byDisconnect, 1_000, 20)
+        assert.deepEqual(referred(await ask(raw, login, {})), [b.peerId.toString()])
+        assert.ok(login.status().network?.supernodes.some(s => s.id === a.peerId.toString()), 'not expired yet: the exclusion is the suspicion')
+      } else {
+        await new Promise(resolve => setTimeout(resolve, 500))
+        assert.equal(byDisconnect(), false)
+        assert.ok(referred(await ask(raw, login, {})).includes(a.peerId.toString()), 'legacy refers it until it expires')
+      }
+      for (const r of raws.splice(0)) await Promise.resolve(r.stop()).catch(() => {})
+      for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => {})
+    }
   })
 
   it('rejects and counts an unreachable entry that is not a peer id, and still answers', async () => {
