@@ -248,12 +248,13 @@ function hasWarmCodeCache (bundle) {
 
 /**
  * The caches a testnet leaves behind, made before a benchmark measures, as after any
- * earlier run in the same state directory: a 6-peer testnet (and a packed one for the
- * worker) runs until a supernode has served long enough to write the code cache
- * (@stampede/node's code-cache.ts).
+ * earlier run in the same state directory: a 6-peer testnet (with `packed`, a packed one
+ * too, for the worker's bundle) runs until a supernode has served long enough to write
+ * the code cache (@stampede/node's code-cache.ts).
  */
-async function warmCaches () {
-  for (const [bundle, nodesPerProcess] of [['stampede-node', 1], ['stampede-worker', 3]]) {
+async function warmCaches ({ packed = false } = {}) {
+  const bundles = packed ? [['stampede-node', 1], ['stampede-worker', 3]] : [['stampede-node', 1]]
+  for (const [bundle, nodesPerProcess] of bundles) {
     if (hasWarmCodeCache(bundle)) continue
     progress(`warming the caches of ${bundle} (a 6-peer testnet until a supernode has served)`)
     const config = applyOverrides(defaultConfig(), { nodes: 6, nodesPerProcess, name: `warm-${bundle}` })

@@ -21,7 +21,7 @@ export async function benchBringupLarge (opts, ctx) {
   const rows = []
   const notes = []
   const results = []
-  await ctx.warmCaches()
+  await ctx.warmCaches({ packed: true })
   for (const s of sizes(opts.quick)) {
     ctx.checkInterrupted()
     const mode = s.k > 1 ? 'packed' : 'process'

@@ -46,7 +46,7 @@ export async function benchDensity (opts, ctx) {
   const rows = []
   const notes = []
   const goals = []
-  await ctx.warmCaches()
+  await ctx.warmCaches({ packed: true })
   const byMode = []
   for (const plan of plans(opts.quick)) {
     const steps = []

@@ -44,8 +44,9 @@ children of the \`stampede run\` it starts), launched with the testnet library
 \`packages/node/dist/bundle/stampede-node.mjs\` and \`stampede-worker.mjs\` with the V8 code
 cache a warm node of an earlier testnet wrote (\`STAMPEDE_CODE_CACHE\`,
 \`packages/node/src/code-cache.ts\`; before the benchmarks that start testnets, a 6-peer
-testnet in each mode runs until a supernode has served long enough to write it, as after
-any earlier run in the same state directory), the peers' processes 10 steps nicer than the login server and the
+testnet runs until a supernode has served long enough to write it, and a packed one for
+the worker's bundle before the packed benchmarks, as after any earlier run in the same
+state directory), the peers' processes 10 steps nicer than the login server and the
 launcher (\`peerNice\`), the default config (\`testnet/default.yaml\` values) with only the
 peer count changed (and the seed, for the storm). State lives in a temporary directory
 that is removed at the end. The benchmarks run one after another, never two at once.

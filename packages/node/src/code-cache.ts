@@ -5,10 +5,10 @@
  * loaded a module, before any of it ran: the top level of a 2 MB bundle, and none of the
  * functions V8 compiles lazily when they are first called. A fresh node process compiles
  * those all over again: the noise handshake, identify, multistream-select, the peer store,
- * the log-in and attach code. Measured on this machine (2 cores), a client from spawn to
- * attached took 170-200 ms of CPU with Node's compile cache and 120-130 ms with a cache
- * written by a process that had logged in (`scripts/bench.mjs --only startup` has the
- * figures of the last run).
+ * the log-in and attach code. Measured on this machine (2 cores), a client restarted into
+ * a running testnet took a median of 200 ms of CPU from spawn to attached with Node's
+ * compile cache and 150 ms with a cache written by a process that had logged in (10
+ * interleaved runs each; `npm run bench` has the spawn-to-ready figures of its last run).
  *
  * So the bundle is CommonJS wrapped in one function expression, compiled here with
  * `vm.Script` and the cached data of an earlier process; a process that has done the work
