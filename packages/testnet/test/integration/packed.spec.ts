@@ -80,6 +80,10 @@ describe('packed mode: several nodes per process', () => {
       assert.ok(w.nodes.every(n => s.nodes.find(x => x.name === n)?.pid === w.pid), `${w.name}'s nodes run in its pid`)
     }
     assert.equal(new Set(s.nodes.map(n => n.peerId)).size, nodes, 'each node its own key')
+    // dealt out round-robin: the first peers to start (promoted first) share no worker
+    const workerOf = (name: string): string | undefined => s.workers.find(w => w.nodes.includes(name))?.name
+    const firstPeers = [...s.nodes].sort((a, b) => a.name.localeCompare(b.name)).slice(0, nodes / perProcess).map(n => workerOf(n.name))
+    assert.equal(new Set(firstPeers).size, nodes / perProcess, `the first ${nodes / perProcess} peers in different workers: ${firstPeers.join(', ')}`)
     assert.ok(s.summary.supernodes >= 2)
   })
 
