@@ -136,6 +136,13 @@ export const DEFAULT_PROMOTION_WINDOW_MS = 5_000
 export const DEFAULT_REFERRAL_HOLD_MS = 6_000
 /** One missed load report and a half: late enough not to suspect a live supernode whose report is merely slow. */
 export const DEFAULT_SUSPECT_AFTER_MISSED_REPORTS = 1.5
+/**
+ * Adaptive: the longest a request may be given after timeouts in a row (5 s, 10 s, 20 s
+ * with the default request timeout). At 1,000 peers on two cores, attaches that answered
+ * in 5-7 s under a fixed 5 s timeout were all abandoned and retried, and the bring-up never
+ * finished (78,000 attach timeouts in 17 minutes).
+ */
+export const DEFAULT_TIMEOUT_MAX_MS = 20_000
 
 /**
  * Wrap a promotion policy so that the whole network promotes at most `max` peers per
@@ -237,13 +244,14 @@ export function createPolicy (desc: PolicyDescription, clock: Clock): Allocation
     return s
   }
   const retry: RetrySettings = switches.immediateRetries
-    ? { backoff: 'exponential', baseMs: 500, maxMs: 8_000, maxAttempts: null, cooldownMs: 0, budget: null, honorRetryAfter: false, ...desc.retry }
-    : { backoff: 'full-jitter', baseMs: 250, maxMs: 8_000, maxAttempts: 3, cooldownMs: 4_000, budget: { maxTokens: 10, ratio: 0.1 }, honorRetryAfter: true, ...desc.retry }
+    ? { backoff: 'exponential', baseMs: 500, maxMs: 8_000, maxAttempts: null, cooldownMs: 0, budget: null, honorRetryAfter: false, timeoutMaxMs: null, ...desc.retry }
+    : { backoff: 'full-jitter', baseMs: 250, maxMs: 8_000, maxAttempts: 3, cooldownMs: 4_000, budget: { maxTokens: 10, ratio: 0.1 }, honorRetryAfter: true, timeoutMaxMs: DEFAULT_TIMEOUT_MAX_MS, ...desc.retry }
   if (switches.immediateRetries) {
     retry.maxMs = Math.max(retry.maxMs, retry.baseMs)
     if (retry.backoff === 'full-jitter' || retry.backoff === 'decorrelated-jitter') retry.backoff = 'exponential'
     retry.budget = null
     retry.honorRetryAfter = false
+    retry.timeoutMaxMs = null
   }
   checkRetry('retry', retry)
   const overload: OverloadSettings = {

@@ -26,6 +26,14 @@ export interface RetrySettings {
   budget: { maxTokens: number, ratio: number } | null
   /** wait at least the retry-after a server's refusal asks for */
   honorRetryAfter: boolean
+  /**
+   * give a slow server more time (TCP's retransmission timeout): after a request timed
+   * out, the next one may take twice as long, up to this; any answer, a refusal included,
+   * brings it back to the node's request timeout. Under CPU overload a fixed timeout
+   * abandons every request the server was about to answer, and the retries that replace
+   * them keep it overloaded. null: every request gets the node's request timeout
+   */
+  timeoutMaxMs: number | null
 }
 
 export interface RetryState {
@@ -36,6 +44,12 @@ export interface RetryState {
   readonly attempts: number
   /** tokens left in the budget (Infinity without one) */
   readonly tokens: number
+  /** how long the next request may take, given the node's request timeout */
+  timeoutMs(requestTimeoutMs: number): number
+  /** a request got no answer in time: the next one is given twice as long (up to `timeoutMaxMs`) */
+  timedOut(): void
+  /** a request got an answer of any kind: requests get the node's request timeout again */
+  answered(): void
 }
 
 export function checkRetry (field: string, s: RetrySettings): void {
@@ -46,6 +60,7 @@ export function checkRetry (field: string, s: RetrySettings): void {
   checkFinite(`${field}.maxMs`, s.maxMs, s.baseMs)
   checkFinite(`${field}.cooldownMs`, s.cooldownMs, 0)
   if (s.maxAttempts !== null) checkFinite(`${field}.maxAttempts`, s.maxAttempts, 1)
+  if (s.timeoutMaxMs !== null) checkFinite(`${field}.timeoutMaxMs`, s.timeoutMaxMs, 1)
   if (s.budget !== null) {
     checkFinite(`${field}.budget.maxTokens`, s.budget.maxTokens, 1)
     checkFinite(`${field}.budget.ratio`, s.budget.ratio, 0)
@@ -58,6 +73,8 @@ export function retryState (settings: RetrySettings, random: Random): RetryState
   let attempts = 0
   let previous = settings.baseMs
   let tokens = settings.budget?.maxTokens ?? Infinity
+  /** timeouts in a row since the last answer */
+  let timeouts = 0
   const backoff = (attempt: number): number => {
     const exp = Math.min(settings.maxMs, settings.baseMs * 2 ** Math.min(attempt, 40))
     switch (settings.backoff) {
@@ -89,6 +106,16 @@ export function retryState (settings: RetrySettings, random: Random): RetryState
         wait = Math.max(wait, retryAfterMs)
       }
       return Math.max(0, wait)
+    },
+    timeoutMs (requestTimeoutMs) {
+      if (settings.timeoutMaxMs === null || requestTimeoutMs >= settings.timeoutMaxMs) return requestTimeoutMs
+      return Math.min(settings.timeoutMaxMs, requestTimeoutMs * 2 ** timeouts)
+    },
+    timedOut () {
+      timeouts = Math.min(timeouts + 1, 30)
+    },
+    answered () {
+      timeouts = 0
     },
     success () {
       attempts = 0

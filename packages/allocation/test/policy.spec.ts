@@ -123,8 +123,9 @@ describe('createPolicy', () => {
       assert.ok(legacy.overload.refusalsToDrop >= 1 && legacy.overload.windowMs >= 1)
     })
 
-    it('retries in lock-step: plain exponential, no jitter, no budget, no cooldown, retry-after ignored', () => {
+    it('retries in lock-step: plain exponential, no jitter, no budget, no cooldown, retry-after ignored, a fixed timeout', () => {
       assert.equal(legacy.retry.backoff, 'exponential')
+      assert.equal(legacy.retry.timeoutMaxMs, null)
       assert.equal(legacy.retry.budget, null)
       assert.equal(legacy.retry.maxAttempts, null)
       assert.equal(legacy.retry.honorRetryAfter, false)
@@ -143,9 +144,10 @@ describe('createPolicy', () => {
     it('keeps retrying in lock-step even when the description asks for jitter or a budget', () => {
       const p = createPolicy({
         family: 'legacy',
-        retry: { backoff: 'full-jitter', budget: { maxTokens: 10, ratio: 0.1 }, honorRetryAfter: true }
+        retry: { backoff: 'full-jitter', budget: { maxTokens: 10, ratio: 0.1 }, honorRetryAfter: true, timeoutMaxMs: 20_000 }
       }, clock)
       assert.equal(p.retry.backoff, 'exponential')
+      assert.equal(p.retry.timeoutMaxMs, null)
       assert.equal(p.retry.budget, null)
       assert.equal(p.retry.honorRetryAfter, false)
     })
@@ -248,6 +250,8 @@ describe('createPolicy', () => {
       assert.ok(r.budget != null && r.budget.maxTokens >= 1 && r.budget.ratio > 0)
       assert.ok(r.maxAttempts != null && r.maxAttempts <= 3)
       assert.equal(r.honorRetryAfter, true)
+      // a slow server is given more time after timeouts instead of being asked again and again
+      assert.ok(r.timeoutMaxMs != null && r.timeoutMaxMs > 5_000)
       const state = retryState(r, seededRandom(3))
       assert.ok(state.failure(30_000) >= 30_000)
       // a long outage: after the budget runs low, each wait is a cooldown, not a retry storm

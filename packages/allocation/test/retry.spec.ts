@@ -12,6 +12,7 @@ function settings (overrides: Partial<RetrySettings> = {}): RetrySettings {
     cooldownMs: 10_000,
     budget: null,
     honorRetryAfter: false,
+    timeoutMaxMs: null,
     ...overrides
   }
 }
@@ -264,6 +265,45 @@ describe('retryState', () => {
       assertField(() => retryState(settings({ maxAttempts: 0 }), random), 'retry.maxAttempts')
       assertField(() => retryState(settings({ budget: { maxTokens: 0, ratio: 0.1 } }), random), 'retry.budget.maxTokens')
       assertField(() => retryState(settings({ budget: { maxTokens: 10, ratio: -0.1 } }), random), 'retry.budget.ratio')
+      assertField(() => retryState(settings({ timeoutMaxMs: 0 }), random), 'retry.timeoutMaxMs')
+      assertField(() => retryState(settings({ timeoutMaxMs: Number.NaN }), random), 'retry.timeoutMaxMs')
+    })
+  })
+
+  describe('request timeouts', () => {
+    it('null: every request gets the node\'s request timeout, however many timed out', () => {
+      const state = retryState(settings(), seededRandom(1))
+      for (let i = 0; i < 5; i++) state.timedOut()
+      assert.equal(state.timeoutMs(5_000), 5_000)
+    })
+
+    it('doubles after each timeout in a row, up to timeoutMaxMs, and never overflows', () => {
+      const state = retryState(settings({ timeoutMaxMs: 20_000 }), seededRandom(1))
+      const seen: number[] = []
+      for (let i = 0; i < 5; i++) {
+        seen.push(state.timeoutMs(5_000))
+        state.timedOut()
+      }
+      assert.deepEqual(seen, [5_000, 10_000, 20_000, 20_000, 20_000])
+      for (let i = 0; i < 2_000; i++) state.timedOut()
+      assert.equal(state.timeoutMs(5_000), 20_000)
+    })
+
+    it('any answer brings it back to the request timeout; failures and successes leave it alone', () => {
+      const state = retryState(settings({ timeoutMaxMs: 20_000 }), seededRandom(1))
+      state.timedOut()
+      state.timedOut()
+      state.failure()
+      state.success()
+      assert.equal(state.timeoutMs(5_000), 20_000)
+      state.answered()
+      assert.equal(state.timeoutMs(5_000), 5_000)
+    })
+
+    it('a request timeout above timeoutMaxMs is kept, not cut', () => {
+      const state = retryState(settings({ timeoutMaxMs: 2_000 }), seededRandom(1))
+      state.timedOut()
+      assert.equal(state.timeoutMs(5_000), 5_000)
     })
   })
 })

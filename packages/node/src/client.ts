@@ -222,6 +222,7 @@ class DefaultClient implements Client, Startable {
           response = await this.login(signal)
         } catch (err: unknown) {
           if (signal.aborted) return
+          if (resetReason(err) === 'timeout') this.retry.timedOut()
           this.ctx.metrics.loginAttempts.inc({ result: resetReason(err) === 'timeout' ? 'timeout' : 'error' })
           this.ctx.events.write({ type: 'login-failed', error: (err as Error).message })
           await this.wait(this.retry.failure(), signal)
@@ -367,7 +368,8 @@ class DefaultClient implements Client, Startable {
     // supernode (a promotion under way) instead of coming back again and again
     const holder = this.tokenUsable() && this._token != null
     const waitMs = Math.min(MAX_LOGIN_WAIT_MS, this.opts.requestTimeoutMs + (holder ? this.policy.referralHoldMs : 0))
-    const s = deadline(waitMs, signal)
+    // the server holds the request up to waitMs; after timeouts, a slow server is given more
+    const s = deadline(waitMs + this.retry.timeoutMs(this.opts.requestTimeoutMs) - this.opts.requestTimeoutMs, signal)
     const { id, addrs } = this.init.loginServer
     const conn = await this.components.connectionManager.openConnection(toDialable(id, addrs), { signal: s })
     const stream = await conn.newStream(LOGIN_PROTOCOL, { signal: s, negotiateFully: false })
@@ -385,6 +387,7 @@ class DefaultClient implements Client, Startable {
       }), s)
       this.ctx.metrics.messages.inc({ direction: 'out' })
       const response = await f.read(decode.loginResponse, s)
+      this.retry.answered()
       this.ctx.metrics.messages.inc({ direction: 'in' })
       await stream.close({ signal: s }).catch(() => {})
       return response
@@ -402,8 +405,9 @@ class DefaultClient implements Client, Startable {
     let f: FramedStream
     let reply: SupernodeFrame
     const began = this.ctx.clock.now()
+    const timeoutMs = this.retry.timeoutMs(this.opts.requestTimeoutMs)
     try {
-      const s = deadline(this.opts.requestTimeoutMs, signal)
+      const s = deadline(timeoutMs, signal)
       const conn = await this.components.connectionManager.openConnection(toDialable(target.id, target.addrs), { signal: s })
       stream = await conn.newStream(ATTACH_PROTOCOL, { signal: s, negotiateFully: false })
       f = framed(stream, MAX_SUPERNODE_FRAME_BYTES)
@@ -414,9 +418,11 @@ class DefaultClient implements Client, Startable {
     } catch (err: unknown) {
       if (signal.aborted) return { kind: 'stopped' }
       const timeout = resetReason(err) === 'timeout'
-      this.ctx.events.write({ type: 'attach-failed', supernode: target.id, timeout, ms: this.ctx.clock.now() - began, error: (err as Error).message })
+      if (timeout) this.retry.timedOut()
+      this.ctx.events.write({ type: 'attach-failed', supernode: target.id, timeout, timeoutMs, ms: this.ctx.clock.now() - began, error: (err as Error).message })
       return { kind: 'unreachable', error: (err as Error).message, timeout }
     }
+    this.retry.answered()
     if (reply.type === SupernodeFrame.Type.REFUSED && reply.refusal != null) {
       await stream.close({ signal: deadline(this.opts.requestTimeoutMs) }).catch(() => { stream.abort(new Error('close timed out')) })
       this.ctx.events.write({ type: 'attach-refused', supernode: target.id, reason: RefusalReason[reply.refusal.reason] })

@@ -300,7 +300,8 @@ export const policySchema = z.strictObject({
     maxAttempts: z.int().min(1).max(1_000_000).nullable().optional(),
     cooldownMs: durationMs(0).optional(),
     budget: z.strictObject({ maxTokens: z.number().min(1).max(1_000_000), ratio: z.number().min(0).max(1_000) }).nullable().optional(),
-    honorRetryAfter: z.boolean().optional()
+    honorRetryAfter: z.boolean().optional(),
+    timeoutMaxMs: durationMs(1).nullable().optional()
   }).optional(),
   referralWaitMs: durationMs(0).optional(),
   referralHoldMs: durationMs(0).optional(),
@@ -461,7 +462,7 @@ const KNOWN_FIELDS: Record<string, readonly string[]> = {
   hostCache: Object.keys(DEFAULT_HOST_CACHE),
   policy: Object.keys(policySchema.shape),
   'policy.switches': SWITCH_NAMES,
-  'policy.retry': ['backoff', 'baseMs', 'maxMs', 'maxAttempts', 'cooldownMs', 'budget', 'honorRetryAfter'],
+  'policy.retry': ['backoff', 'baseMs', 'maxMs', 'maxAttempts', 'cooldownMs', 'budget', 'honorRetryAfter', 'timeoutMaxMs'],
   'policy.loginAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
   'policy.referralAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
   'policy.attachAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
