@@ -20,7 +20,7 @@
  * }
  * ```
  */
-export { Testnet, TestnetError, defaultNodeEntry, defaultWorkerEntry, mapLimit, NODE_EXEC_ARGV, BUSY_EXEC_ARGV } from './testnet.js'
+export { Testnet, TestnetError, LaunchAbortedError, DEFAULT_LAUNCH_WINDOW, LAUNCH_SETTLE_TIMEOUT_MS, defaultNodeEntry, defaultWorkerEntry, mapLimit, NODE_EXEC_ARGV, BUSY_EXEC_ARGV } from './testnet.js'
 export type { TestnetOptions, TestnetStatus, TestnetSummary, NodeView, NodeRole, WorkerView } from './testnet.js'
 export { NodeProcess, NodeStartError } from './node-process.js'
 export type { NodeProcessSpec, NodeLauncher, ReadyMessage, NodeHandle, NodeExit } from './node-process.js'

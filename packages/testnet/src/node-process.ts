@@ -94,11 +94,30 @@ export interface NodeHandle {
   onExit?: (node: NodeHandle, code: number | null, signal: string | null, expected: boolean) => void
   /** start it and wait until it listens (same identity, data and port as before) */
   start(launcher: NodeLauncher, env?: NodeJS.ProcessEnv): Promise<void>
+  /**
+   * Resolves once the node, since its last start, has attached to a supernode or begun
+   * serving as one, or has gone down; never rejects.
+   */
+  settled(): Promise<void>
   /** KILL: a crash with no goodbye; TERM: a polite stop, a crash after `graceMs` */
   stop(signal: 'KILL' | 'TERM', graceMs?: number): Promise<void>
   pause(): void
   resume(): void
   waitExit(): Promise<void>
+}
+
+/** The promise behind `NodeHandle.settled`, renewed at every start. */
+export class SettleLatch {
+  private promise: Promise<void> = Promise.resolve()
+  private resolveFn: () => void = () => {}
+  /** a new start: wait for the next `settle` */
+  reset (): void {
+    this.resolveFn()
+    this.promise = new Promise(resolve => { this.resolveFn = resolve })
+  }
+
+  settle (): void { this.resolveFn() }
+  wait (): Promise<void> { return this.promise }
 }
 
 /**
@@ -111,6 +130,7 @@ export class NodeProcess implements NodeHandle {
   private child: ChildProcess | undefined
   private exited: Promise<void> = Promise.resolve()
   private requestedStop = false
+  private readonly settle = new SettleLatch()
   pid: number | null = null
   alive = false
   paused = false
@@ -126,6 +146,8 @@ export class NodeProcess implements NodeHandle {
   }
 
   get name (): string { return this.spec.name }
+
+  async settled (): Promise<void> { await this.settle.wait() }
 
   /** Spawn the node and wait until it reports ready (or fails). */
   async start (launcher: NodeLauncher, env: NodeJS.ProcessEnv = {}): Promise<void> {
@@ -147,6 +169,10 @@ export class NodeProcess implements NodeHandle {
     if (this.spec.kind === 'peer') lowerPriority(child.pid, launcher)
     this.child = child
     this.requestedStop = false
+    this.settle.reset()
+    child.on('message', (msg: unknown) => {
+      if ((msg as { type?: string } | null)?.type === 'settled') this.settle.settle()
+    })
     this.pid = child.pid ?? null
     this.alive = true
     this.paused = false
@@ -188,6 +214,7 @@ export class NodeProcess implements NodeHandle {
       this.controlPort = null
       this.lastExit = { code, signal, expected, at: Date.now() }
       log('%s exited code=%s signal=%s expected=%s', this.name, code, signal, expected)
+      this.settle.settle()
       resolveExit()
       this.onExit?.(this, code, signal, expected)
     })

@@ -20,6 +20,8 @@ export interface SupervisorInfo {
   token: string
   dir: string
   startedAt: string
+  /** still bringing the testnet up: nothing is served yet, `down` stops it with SIGTERM */
+  starting?: boolean
 }
 
 export class NotRunningError extends Error {
@@ -198,7 +200,29 @@ async function workerAction (testnet: Testnet, path: string, selector: Selector,
 }
 
 /** Call a running testnet's supervisor. */
+/**
+ * Say that a supervisor is bringing a testnet up, before it serves anything, so that
+ * `down` (and a second `up`) can find it; `serveTestnet` replaces the file.
+ */
+export async function announceStarting (dir: string, name: string): Promise<void> {
+  const info: SupervisorInfo = { name, pid: process.pid, port: 0, token: '', dir, startedAt: new Date().toISOString(), starting: true }
+  await writeFileAtomic(join(dir, SUPERVISOR_FILE), JSON.stringify(info, null, 2))
+}
+
+/** Remove what `announceStarting` wrote, if it is still ours. */
+export async function withdrawStarting (dir: string): Promise<void> {
+  try {
+    const info = JSON.parse(await readFile(join(dir, SUPERVISOR_FILE), 'utf8')) as SupervisorInfo
+    if (info.pid === process.pid && info.starting === true) await rm(join(dir, SUPERVISOR_FILE), { force: true })
+  } catch {
+    // no file, or not JSON: nothing of ours to remove
+  }
+}
+
 export async function callSupervisor<T> (info: SupervisorInfo, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
+  if (info.starting === true) {
+    throw new NotRunningError(`testnet '${info.name}' is still starting (supervisor pid ${info.pid}): wait until \`up\` says it is running, or stop it with: stampede down --name ${info.name}`)
+  }
   let res: Response
   try {
     res = await fetch(`http://127.0.0.1:${info.port}${path}`, {

@@ -36,6 +36,20 @@ export const NODE_EXEC_ARGV = ['--max-semi-space-size=1']
 export const BUSY_EXEC_ARGV = ['--max-semi-space-size=8']
 /** Nodes spawned at once during bring-up and restarts. */
 export const DEFAULT_SPAWN_CONCURRENCY = Math.max(4, availableParallelism() * 4)
+/**
+ * First bring-up: peers started but not yet attached (or serving) at most. Every peer of
+ * a testnet shares this machine's cores, which the peers of a real network do not: started
+ * as fast as they could be, 1,000 packed peers starved the supernodes already serving
+ * (reports late, supernodes expired and replaced, clients moved), and the bring-up took
+ * 4-17 minutes or never ended. Restarts and storms are not paced.
+ */
+export const DEFAULT_LAUNCH_WINDOW = 32
+/**
+ * A peer that has not attached this long after its start no longer holds a launch-window
+ * slot: peers that cannot attach yet (no supernode promoted so far) do not stall the
+ * bring-up for long, and the window never lets fewer than 32 peers start per 10 s.
+ */
+export const LAUNCH_SETTLE_TIMEOUT_MS = 10_000
 /** Status requests in flight at once. */
 export const STATUS_CONCURRENCY = 32
 export const STATUS_TIMEOUT_MS = 1_500
@@ -109,10 +123,61 @@ export interface TestnetOptions {
   entry?: string
   /** @default DEFAULT_SPAWN_CONCURRENCY */
   spawnConcurrency?: number
+  /** first bring-up: peers started but not yet attached or serving, at most; @default DEFAULT_LAUNCH_WINDOW */
+  launchWindow?: number
   /** told about every node exit that nobody asked for (not those a dying worker took) */
   onUnexpectedExit?(name: string, code: number | null, signal: string | null): void
   /** told about every worker process that exits (packed mode), with the nodes it took */
   onWorkerExit?(exit: WorkerExit): void
+  /** abort the bring-up: no more peers are started, the started ones are stopped, `launch` rejects */
+  signal?: AbortSignal
+}
+
+/** `launch` was aborted through its signal; everything it had started is stopped. */
+export class LaunchAbortedError extends Error {
+  override name = 'LaunchAbortedError'
+}
+
+async function sleepUnlessAborted (ms: number, signal: AbortSignal | undefined): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      resolve()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
+}
+
+/** A counting semaphore whose waiters can be woken to give up (`acquire` checks `stopped`). */
+class Semaphore {
+  private free: number
+  private readonly waiters: Array<() => void> = []
+  constructor (size: number) {
+    if (!Number.isInteger(size) || size < 1) throw new TestnetError(`launch window must be a positive integer, got ${size}`)
+    this.free = size
+  }
+
+  /** wait for a slot; returns without one once `stopped()` says so */
+  async acquire (stopped: () => boolean): Promise<void> {
+    while (this.free === 0) {
+      if (stopped()) return
+      await new Promise<void>(resolve => { this.waiters.push(resolve) })
+    }
+    if (stopped()) return
+    this.free--
+  }
+
+  release (): void {
+    this.free++
+    this.waiters.shift()?.()
+  }
+
+  /** wake every waiter (to look at `stopped()` again) */
+  wake (): void {
+    for (const w of this.waiters.splice(0)) w()
+  }
 }
 
 /**
@@ -352,18 +417,32 @@ export class Testnet {
     const spread = config.timing.startSpreadMs
     const firstStart = config.timing.priorUptimeMs > 0 ? { STAMPEDE_PRIOR_UPTIME_MS: String(config.timing.priorUptimeMs) } : {}
     const begun = Date.now()
+    const window = new Semaphore(opts.launchWindow ?? DEFAULT_LAUNCH_WINDOW)
+    const stopped = (): boolean => testnet.stopping || opts.signal?.aborted === true
+    const onAbort = (): void => { window.wake() }
+    opts.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       await mapLimit(peers, testnet.spawnConcurrency, async (proc, i) => {
         const at = peers.length > 1 ? (spread * i) / (peers.length - 1) : 0
         const wait = begun + at - Date.now()
-        if (wait > 0) await new Promise(resolve => setTimeout(resolve, wait))
-        if (testnet.stopping) return
-        await proc.start(testnet.launcher, firstStart)
+        if (wait > 0) await sleepUnlessAborted(wait, opts.signal)
+        await window.acquire(stopped)
+        if (stopped()) return
+        try {
+          await proc.start(testnet.launcher, firstStart)
+        } catch (err: unknown) {
+          window.release()
+          throw err
+        }
         onSpawned?.(++started, peers.length)
+        void Promise.race([proc.settled(), sleepUnlessAborted(LAUNCH_SETTLE_TIMEOUT_MS, opts.signal)]).then(() => { window.release() })
       })
+      if (opts.signal?.aborted === true) throw new LaunchAbortedError(`bring-up stopped after ${started} of ${peers.length} peers had started`)
     } catch (err: unknown) {
       await testnet.stop()
       throw err
+    } finally {
+      opts.signal?.removeEventListener('abort', onAbort)
     }
     await testnet.writeNodesFile()
     return testnet

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { logger } from '@libp2p/logger'
 import { UsageError } from './errors.js'
-import { NodeStartError, lowerPriority } from './node-process.js'
+import { NodeStartError, SettleLatch, lowerPriority } from './node-process.js'
 import type { NodeExit, NodeHandle, NodeLauncher, NodeProcessSpec } from './node-process.js'
 import type { ChildProcess } from 'node:child_process'
 
@@ -22,6 +22,7 @@ export type WorkerRequest =
 export type WorkerMessage =
   | { type: 'hello', pid: number, maxNodes: number }
   | { type: 'ready', id: number, name: string, peerId: string, addrs: string[], controlPort?: number, pid: number }
+  | { type: 'settled', name: string }
   | { type: 'error', id: number, name: string, errorName: string, message: string }
   | { type: 'exited', id?: number, name: string, how: 'stop' | 'crash' }
   | { type: 'status', id: number, name: string, nodes: Record<string, unknown> }
@@ -168,6 +169,10 @@ export class WorkerProcess {
         return
       }
     }
+    if (msg.type === 'settled') {
+      this.nodes.find(n => n.name === msg.name)?.markSettled()
+      return
+    }
     if (msg.type === 'exited') {
       // a node that went on its own (an admin stop through its control endpoint)
       this.nodes.find(n => n.name === msg.name)?.wentDown(0, null, false)
@@ -245,6 +250,7 @@ export class PackedNode implements NodeHandle {
   private requestedStop = false
   private exited: Promise<void> = Promise.resolve()
   private resolveExit: () => void = () => {}
+  private readonly settle = new SettleLatch()
 
   constructor (spec: NodeProcessSpec, host: WorkerProcess) {
     this.spec = spec
@@ -257,6 +263,11 @@ export class PackedNode implements NodeHandle {
   get pid (): number | null { return this.alive ? this.host.pid : null }
   get paused (): boolean { return this.alive && this.host.paused }
 
+  async settled (): Promise<void> { await this.settle.wait() }
+
+  /** Its worker said the node attached or began serving. */
+  markSettled (): void { this.settle.settle() }
+
   async start (launcher: NodeLauncher, env: NodeJS.ProcessEnv = {}): Promise<void> {
     if (this.alive) return
     if (this.host.paused) throw new UsageError(`${this.name} runs in ${this.worker}, which is paused: resume it first (stampede resume ${this.worker} --workers)`)
@@ -267,6 +278,7 @@ export class PackedNode implements NodeHandle {
     this.requestedStop = false
     this.alive = true
     this.starts++
+    this.settle.reset()
     this.exited = new Promise(resolve => { this.resolveExit = resolve })
     let reply: WorkerMessage
     try {
@@ -328,6 +340,7 @@ export class PackedNode implements NodeHandle {
     this.controlPort = null
     this.lastExit = { code, signal, expected: asked, at: Date.now() }
     log('%s (in %s) down code=%s signal=%s expected=%s', this.name, this.worker, code, signal, asked)
+    this.settle.settle()
     this.resolveExit()
     this.onExit?.(this, code, signal, asked)
   }

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { warmOnEvents } from '../code-cache.js'
+import { settleOnEvents, warmOnEvents } from '../code-cache.js'
 import { createOverlayNode } from '../index.js'
 import type { OverlayNode, OverlayNodeInit } from '../index.js'
 
@@ -154,7 +154,7 @@ async function main (): Promise<void> {
   node = await createOverlayNode({
     ...init,
     // the code cache is written once this process has logged in or served (code-cache.ts)
-    onEvent: warmOnEvents(init.onEvent),
+    onEvent: settleOnEvents(() => { send({ type: 'settled', name: init.name }) }, warmOnEvents(init.onEvent)),
     onStopRequested: () => { shutdown(0, 'admin stop') }
   })
   const status = node.status()

@@ -18,7 +18,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { warmOnEvents } from '../code-cache.js'
+import { settleOnEvents, warmOnEvents } from '../code-cache.js'
 import { createOverlayNode } from '../index.js'
 import type { OverlayNode, OverlayNodeInit } from '../index.js'
 import type { Connection } from '@libp2p/interface'
@@ -44,6 +44,8 @@ export type WorkerCommand =
 export type WorkerReply =
   | { type: 'hello', pid: number, maxNodes: number }
   | { type: 'ready', id: number, name: string, peerId: string, addrs: string[], controlPort?: number, pid: number }
+  /** the node has attached to a supernode or begun serving as one, for the first time since its start */
+  | { type: 'settled', name: string }
   | { type: 'error', id: number, name: string, errorName: string, message: string }
   /** a node is gone: asked for (`id` set), or on its own (admin stop through its control endpoint) */
   | { type: 'exited', id?: number, name: string, how: 'stop' | 'crash' }
@@ -177,7 +179,7 @@ async function main (): Promise<void> {
       h.node = await createOverlayNode({
         ...init,
         ...(cmd.priorUptimeMs != null ? { priorUptimeMs: cmd.priorUptimeMs } : {}),
-        onEvent: (e) => { warm(e); init.onEvent?.(e) },
+        onEvent: settleOnEvents(() => { send({ type: 'settled', name: cmd.name }) }, (e) => { warm(e); init.onEvent?.(e) }),
         onStopRequested: () => {
           // an admin stop through the node's control endpoint: the launcher did not ask
           void serialise(cmd.name, async (hh) => {

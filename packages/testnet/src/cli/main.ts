@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { openSync, closeSync, readFileSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { writeComparison, writeReport } from '@stampede/report'
 import { runScenario } from '../runner.js'
@@ -10,8 +10,8 @@ import { checkCapacity } from '../capacity.js'
 import { applyOverrides, defaultConfig, loadConfig } from '../config.js'
 import { formatProgress, formatStatusTable } from '../format.js'
 import { UsageError } from '../errors.js'
-import { callSupervisor, isAlive, readSupervisor, serveTestnet, NotRunningError } from '../supervisor.js'
-import { Testnet } from '../testnet.js'
+import { announceStarting, callSupervisor, isAlive, readSupervisor, serveTestnet, withdrawStarting, NotRunningError } from '../supervisor.js'
+import { LaunchAbortedError, Testnet } from '../testnet.js'
 import { parseCli, HELP } from './args.js'
 import type { TestnetConfig } from '../config.js'
 import type { SupervisorInfo } from '../supervisor.js'
@@ -113,9 +113,12 @@ async function supervise (cmd: UpCommand, report: (m: SupervisorMessage) => void
     })()
     await stopping
   }
+  // a signal during the bring-up stops the launch itself; launch stops what it started
+  const launchAborted = new AbortController()
   const done = new Promise<number>(resolveDone => {
     const onSignal = (): void => {
       if (isTTY && foreground) process.stderr.write('\nstopping every node…\n')
+      launchAborted.abort()
       void stopAll().then(() => { resolveDone(0) })
     }
     process.on('SIGINT', onSignal)
@@ -129,9 +132,12 @@ async function supervise (cmd: UpCommand, report: (m: SupervisorMessage) => void
   const packing = config.nodesPerProcess > 1 ? ` in ${Math.ceil(config.nodes / config.nodesPerProcess)} worker processes of up to ${config.nodesPerProcess}` : ''
   report({ type: 'progress', line: `starting testnet '${config.name}': login server and ${config.nodes} peers${packing} (state in ${dir})` })
   try {
+    await mkdir(dir, { recursive: true, mode: 0o700 })
+    await announceStarting(dir, config.name)
     testnet = await Testnet.launch({
       config,
       stateDir: cmd.stateDir,
+      signal: launchAborted.signal,
       onUnexpectedExit: (name, code, signal) => { report({ type: 'progress', line: `node ${name} exited unexpectedly (code ${code}, signal ${signal})` }) },
       onWorkerExit: (exit) => { report({ type: 'progress', line: describeWorkerExit(exit) }) }
     }, (started, total) => {
@@ -140,6 +146,11 @@ async function supervise (cmd: UpCommand, report: (m: SupervisorMessage) => void
     server = await serveTestnet(testnet, { onDown: () => { downRequested() } })
   } catch (err: unknown) {
     await stopAll()
+    await withdrawStarting(dir)
+    if (err instanceof LaunchAbortedError) {
+      report({ type: 'failed', message: `${err.message}; every node is stopped`, exitCode: 130 })
+      return 130
+    }
     report({ type: 'failed', message: (err as Error).message, exitCode: 1 })
     return 1
   }
@@ -217,7 +228,6 @@ async function up (cmd: UpCommand): Promise<number> {
   // detached: a supervisor process of its own, in its own session, owns the testnet
   const config = await resolveConfig(cmd)
   const dir = testnetDir(cmd.stateDir, config.name)
-  const { mkdir } = await import('node:fs/promises')
   await mkdir(dir, { recursive: true })
   const logPath = join(dir, 'supervisor.log')
   const log = openSync(logPath, 'a')
@@ -230,7 +240,16 @@ async function up (cmd: UpCommand): Promise<number> {
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log, 'ipc'] })
   closeSync(log)
   return new Promise<number>((resolveCode) => {
+    // Ctrl-C while the testnet is coming up cancels the bring-up; once it is up, `up` is gone
+    const cancel = (): void => {
+      process.stderr.write('\nstopping the bring-up…\n')
+      child.kill('SIGTERM')
+    }
+    process.on('SIGINT', cancel)
+    process.on('SIGTERM', cancel)
     const finish = (code: number): void => {
+      process.off('SIGINT', cancel)
+      process.off('SIGTERM', cancel)
       if (child.connected) child.disconnect()
       child.unref()
       resolveCode(code)
