@@ -113,8 +113,11 @@ async function supervise (cmd: UpCommand, report: (m: SupervisorMessage) => void
     })()
     await stopping
   }
-  // a signal during the bring-up stops the launch itself; launch stops what it started
+  // a signal during the bring-up stops the launch itself; launch stops what it started.
+  // Ctrl-C in the foreground is what the user asked for (0); a detached bring-up cancelled
+  // by a signal or `down` tells the `up` that waits for it 130
   const launchAborted = new AbortController()
+  const cancelledCode = foreground ? 0 : 130
   const done = new Promise<number>(resolveDone => {
     const onSignal = (): void => {
       if (isTTY && foreground) process.stderr.write('\nstopping every node…\n')
@@ -148,8 +151,8 @@ async function supervise (cmd: UpCommand, report: (m: SupervisorMessage) => void
     await stopAll()
     await withdrawStarting(dir)
     if (err instanceof LaunchAbortedError) {
-      report({ type: 'failed', message: `${err.message}; every node is stopped`, exitCode: 130 })
-      return 130
+      report({ type: 'failed', message: `${err.message}; every node is stopped`, exitCode: cancelledCode })
+      return cancelledCode
     }
     report({ type: 'failed', message: (err as Error).message, exitCode: 1 })
     return 1
@@ -169,7 +172,11 @@ async function supervise (cmd: UpCommand, report: (m: SupervisorMessage) => void
       }
     })
   } catch (err: unknown) {
-    if (stopRequested) return await done
+    if (stopRequested) {
+      await done
+      report({ type: 'failed', message: 'stopped before every peer had logged in; every node is stopped', exitCode: cancelledCode })
+      return cancelledCode
+    }
     const s = t.lastStatus()
     await stopAll()
     report({ type: 'failed', message: `${(err as Error).message}${s != null ? '\n' + table(s) : ''}`, exitCode: 1 })
@@ -278,7 +285,10 @@ async function superviseDetached (cmd: UpCommand): Promise<number> {
   }
   // the `up` that started us may exit at any time; we must not go with it
   process.on('disconnect', () => {})
-  return supervise(cmd, send, false)
+  const code = await supervise(cmd, send, false)
+  // an `up` still waiting for us would keep the channel, and this process, alive
+  if (process.connected) process.disconnect()
+  return code
 }
 
 async function status (cmd: StatusCommand): Promise<number> {

@@ -87,6 +87,24 @@ describe('bring-up pacing and cancelling', () => {
     for (const n of list.nodes) if (n.pid != null) assert.equal(isAlive(n.pid), false, `pid ${n.pid} still runs`)
   })
 
+  it('Ctrl-C on a detached `up` while the testnet comes up cancels the bring-up (exit 130)', async () => {
+    const dir = await stateDir()
+    const name = 'it-cancel'
+    const up = cliBackground(['up', '--config', SMALL_CONFIG, '--nodes', '30', '--name', name, '--state-dir', dir, '--detach'])
+    const exited = new Promise<number | null>(resolve => up.once('exit', code => { resolve(code) }))
+    const info = await eventually('supervisor.json', async () => {
+      const text = await readFile(join(dir, name, 'supervisor.json'), 'utf8').catch(() => undefined)
+      return text == null ? undefined : JSON.parse(text) as { pid: number, starting?: boolean }
+    }, 30_000, 50)
+    pids.add(info.pid)
+    assert.equal(info.starting, true)
+    up.kill('SIGINT')
+    assert.equal(await exited, 130, up.output())
+    await eventually('supervisor gone', async () => isAlive(info.pid) ? undefined : true, 30_000, 100)
+    const list = JSON.parse(await readFile(join(dir, name, 'nodes.json'), 'utf8').catch(() => '{"nodes":[]}')) as { nodes: Array<{ pid: number | null }> }
+    for (const n of list.nodes) if (n.pid != null) assert.equal(isAlive(n.pid), false, `pid ${n.pid} still runs`)
+  })
+
   it('`down` stops a detached testnet that is still coming up; `status` says it is starting', async () => {
     const dir = await stateDir()
     const name = 'it-down-early'
