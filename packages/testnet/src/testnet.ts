@@ -435,7 +435,16 @@ export class Testnet {
           throw err
         }
         onSpawned?.(++started, peers.length)
-        void Promise.race([proc.settled(), sleepUnlessAborted(LAUNCH_SETTLE_TIMEOUT_MS, opts.signal)]).then(() => { window.release() })
+        // the slot is free once the peer attached or serves, went down, or took too long
+        let freed = false
+        const free = (): void => {
+          if (freed) return
+          freed = true
+          clearTimeout(timer)
+          window.release()
+        }
+        const timer = setTimeout(free, LAUNCH_SETTLE_TIMEOUT_MS)
+        void proc.settled().then(free)
       })
       if (opts.signal?.aborted === true) throw new LaunchAbortedError(`bring-up stopped after ${started} of ${peers.length} peers had started`)
     } catch (err: unknown) {
