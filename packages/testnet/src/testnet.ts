@@ -37,11 +37,15 @@ export const BUSY_EXEC_ARGV = ['--max-semi-space-size=8']
 /** Nodes spawned at once during bring-up and restarts. */
 export const DEFAULT_SPAWN_CONCURRENCY = Math.max(4, availableParallelism() * 4)
 /**
- * First bring-up: peers started but not yet attached (or serving) at most. Every peer of
- * a testnet shares this machine's cores, which the peers of a real network do not: started
- * as fast as they could be, 1,000 packed peers starved the supernodes already serving
- * (reports late, supernodes expired and replaced, clients moved), and the bring-up took
- * 4-17 minutes or never ended. Restarts and storms are not paced.
+ * First bring-up in packed mode: peers started but not yet attached (or serving) at most.
+ * Every peer of a testnet shares this machine's cores, which the peers of a real network
+ * do not: started as fast as they could be (a packed node is ready in milliseconds), 1,000
+ * packed peers starved the supernodes already serving (reports late, supernodes expired
+ * and replaced, clients moved), and the bring-up took 4-17 minutes or never ended. Process
+ * mode is not paced: a process costs 0.1-0.25 s of CPU to start, which paces it already,
+ * and a window of 32 there held the bench's 100-peer bring-up to about 3 starts a second
+ * (49-67 s to log in, three runs): peers waiting for the first supernodes held their
+ * places. Restarts and storms are never paced.
  */
 export const DEFAULT_LAUNCH_WINDOW = 32
 /**
@@ -123,7 +127,10 @@ export interface TestnetOptions {
   entry?: string
   /** @default DEFAULT_SPAWN_CONCURRENCY */
   spawnConcurrency?: number
-  /** first bring-up: peers started but not yet attached or serving, at most; @default DEFAULT_LAUNCH_WINDOW */
+  /**
+   * first bring-up: peers started but not yet attached or serving, at most (Infinity: no
+   * pacing); @default DEFAULT_LAUNCH_WINDOW in packed mode, Infinity in process mode
+   */
   launchWindow?: number
   /** told about every node exit that nobody asked for (not those a dying worker took) */
   onUnexpectedExit?(name: string, code: number | null, signal: string | null): void
@@ -155,7 +162,7 @@ class Semaphore {
   private free: number
   private readonly waiters: Array<() => void> = []
   constructor (size: number) {
-    if (!Number.isInteger(size) || size < 1) throw new TestnetError(`launch window must be a positive integer, got ${size}`)
+    if (size !== Infinity && (!Number.isInteger(size) || size < 1)) throw new TestnetError(`launch window must be a positive integer or Infinity, got ${size}`)
     this.free = size
   }
 
@@ -417,7 +424,7 @@ export class Testnet {
     const spread = config.timing.startSpreadMs
     const firstStart = config.timing.priorUptimeMs > 0 ? { STAMPEDE_PRIOR_UPTIME_MS: String(config.timing.priorUptimeMs) } : {}
     const begun = Date.now()
-    const window = new Semaphore(opts.launchWindow ?? DEFAULT_LAUNCH_WINDOW)
+    const window = new Semaphore(opts.launchWindow ?? (packed ? DEFAULT_LAUNCH_WINDOW : Infinity))
     const stopped = (): boolean => testnet.stopping || opts.signal?.aborted === true
     const onAbort = (): void => { window.wake() }
     opts.signal?.addEventListener('abort', onAbort, { once: true })

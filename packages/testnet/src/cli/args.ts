@@ -186,6 +186,11 @@ shared code once, then about 45 MB per node process, or 35 MB per worker plus 10
 packed node, against the memory available), open files (ulimit -n) and ports; a testnet
 that does not fit is refused with the estimate and the limit, exit status 2.
 
+In packed mode the bring-up is paced: at most 32 peers are between their start and their
+first attach (or until it serves as a supernode) at once, a place freed after 10 s
+regardless, as every peer shares this machine's cores. Ctrl-C, or \`stampede down\` from
+another terminal, cancels a bring-up (detached too) and stops what had started.
+
 Example:
   stampede up --config testnet/small.yaml --nodes 50 --seed 7
   stampede up --nodes 400 --nodes-per-process 20      # packed: 20 workers of 20 peers`,
