@@ -43,9 +43,9 @@ export const DEFAULT_SPAWN_CONCURRENCY = Math.max(4, availableParallelism() * 4)
  * packed peers starved the supernodes already serving (reports late, supernodes expired
  * and replaced, clients moved), and the bring-up took 4-17 minutes or never ended. Process
  * mode is not paced: a process costs 0.1-0.25 s of CPU to start, which paces it already,
- * and a window of 32 there held the bench's 100-peer bring-up to about 3 starts a second
- * (49-67 s to log in, three runs): peers waiting for the first supernodes held their
- * places. Restarts and storms are never paced.
+ * and nothing showed starvation there. (A bench with the window in process mode too took
+ * 49-67 s for 100 peers; without it, the same day, 47-65 s: the machine, not the window.)
+ * Restarts and storms are never paced.
  */
 export const DEFAULT_LAUNCH_WINDOW = 32
 /**
