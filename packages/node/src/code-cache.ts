@@ -229,19 +229,3 @@ export function warmOnEvents<E extends { type: string }> (next?: (event: E) => v
     next?.(event)
   }
 }
-
-/**
- * Call `onSettled` once, at the first event that says the node has a place in the overlay:
- * attached to a supernode as a client, or serving as a supernode. The launcher paces a
- * bring-up on it (testnet's launch window).
- */
-export function settleOnEvents<E extends { type: string }> (onSettled: () => void, next?: (event: E) => void): (event: E) => void {
-  let settled = false
-  return (event) => {
-    if (!settled && (event.type === 'attached' || event.type === 'supernode-active')) {
-      settled = true
-      onSettled()
-    }
-    next?.(event)
-  }
-}

@@ -49,3 +49,19 @@ export function createEventLog (path: string | undefined, node: string, onEvent?
     }
   }
 }
+
+/**
+ * Call `onSettled` once, at the first event that says the node has a place in the overlay:
+ * attached to a supernode as a client, or serving as a supernode. The launcher paces a
+ * bring-up on it (testnet's launch window).
+ */
+export function settleOnEvents<E extends { type: string }> (onSettled: () => void, next?: (event: E) => void): (event: E) => void {
+  let settled = false
+  return (event) => {
+    if (!settled && (event.type === 'attached' || event.type === 'supernode-active')) {
+      settled = true
+      onSettled()
+    }
+    next?.(event)
+  }
+}

@@ -18,7 +18,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { settleOnEvents, warmOnEvents } from '../code-cache.js'
+import { warmOnEvents } from '../code-cache.js'
+import { settleOnEvents } from '../event-log.js'
 import { createOverlayNode } from '../index.js'
 import type { OverlayNode, OverlayNodeInit } from '../index.js'
 import type { Connection } from '@libp2p/interface'

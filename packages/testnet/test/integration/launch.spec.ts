@@ -22,6 +22,20 @@ async function lifetimes (dir: string): Promise<Array<{ name: string, start: num
   return out
 }
 
+/** No process named in the testnet's nodes.json (if written) still runs. */
+async function assertNoneRuns (dir: string): Promise<void> {
+  const list = JSON.parse(await readFile(join(dir, 'nodes.json'), 'utf8').catch(() => '{"nodes":[]}')) as { nodes: Array<{ pid: number | null }> }
+  for (const n of list.nodes) if (n.pid != null) assert.equal(isAlive(n.pid), false, `pid ${n.pid} still runs`)
+}
+
+/** The supervisor.json of a testnet, as soon as there is one. */
+async function supervisorInfo (dir: string): Promise<{ pid: number, starting?: boolean }> {
+  return eventually('supervisor.json', async () => {
+    const text = await readFile(join(dir, 'supervisor.json'), 'utf8').catch(() => undefined)
+    return text == null ? undefined : JSON.parse(text) as { pid: number, starting?: boolean }
+  }, 30_000, 50)
+}
+
 describe('bring-up pacing and cancelling', () => {
   const dirs: string[] = []
   const launched: Testnet[] = []
@@ -83,8 +97,7 @@ describe('bring-up pacing and cancelling', () => {
       return true
     })
     assert.ok(spawned >= 3 && spawned < 12, `${spawned} peers had started`)
-    const list = JSON.parse(await readFile(join(dir, config.name, 'nodes.json'), 'utf8').catch(() => '{"nodes":[]}')) as { nodes: Array<{ pid: number | null }> }
-    for (const n of list.nodes) if (n.pid != null) assert.equal(isAlive(n.pid), false, `pid ${n.pid} still runs`)
+    await assertNoneRuns(join(dir, config.name))
   })
 
   it('Ctrl-C on a detached `up` while the testnet comes up cancels the bring-up (exit 130)', async () => {
@@ -92,17 +105,13 @@ describe('bring-up pacing and cancelling', () => {
     const name = 'it-cancel'
     const up = cliBackground(['up', '--config', SMALL_CONFIG, '--nodes', '30', '--name', name, '--state-dir', dir, '--detach'])
     const exited = new Promise<number | null>(resolve => up.once('exit', code => { resolve(code) }))
-    const info = await eventually('supervisor.json', async () => {
-      const text = await readFile(join(dir, name, 'supervisor.json'), 'utf8').catch(() => undefined)
-      return text == null ? undefined : JSON.parse(text) as { pid: number, starting?: boolean }
-    }, 30_000, 50)
+    const info = await supervisorInfo(join(dir, name))
     pids.add(info.pid)
     assert.equal(info.starting, true)
     up.kill('SIGINT')
     assert.equal(await exited, 130, up.output())
     await eventually('supervisor gone', async () => isAlive(info.pid) ? undefined : true, 30_000, 100)
-    const list = JSON.parse(await readFile(join(dir, name, 'nodes.json'), 'utf8').catch(() => '{"nodes":[]}')) as { nodes: Array<{ pid: number | null }> }
-    for (const n of list.nodes) if (n.pid != null) assert.equal(isAlive(n.pid), false, `pid ${n.pid} still runs`)
+    await assertNoneRuns(join(dir, name))
   })
 
   it('`down` stops a detached testnet that is still coming up; `status` says it is starting', async () => {
@@ -110,10 +119,7 @@ describe('bring-up pacing and cancelling', () => {
     const name = 'it-down-early'
     // a window of 32 and 30 process-mode peers: the bring-up takes several seconds
     const up = cliBackground(['up', '--config', SMALL_CONFIG, '--nodes', '30', '--name', name, '--state-dir', dir, '--detach'])
-    const info = await eventually('supervisor.json', async () => {
-      const text = await readFile(join(dir, name, 'supervisor.json'), 'utf8').catch(() => undefined)
-      return text == null ? undefined : JSON.parse(text) as { pid: number, starting?: boolean }
-    }, 30_000, 50)
+    const info = await supervisorInfo(join(dir, name))
     pids.add(info.pid)
     if (info.starting === true) {
       const st = await cli(['status', '--name', name, '--state-dir', dir], 30_000)
@@ -124,7 +130,6 @@ describe('bring-up pacing and cancelling', () => {
     assert.equal(down.code, 0, down.stderr)
     await eventually('supervisor gone', async () => isAlive(info.pid) ? undefined : true, 30_000, 100)
     await eventually('`up` returned', async () => up.exitCode !== null ? true : undefined, 30_000, 100)
-    const list = JSON.parse(await readFile(join(dir, name, 'nodes.json'), 'utf8').catch(() => '{"nodes":[]}')) as { nodes: Array<{ pid: number | null }> }
-    for (const n of list.nodes) if (n.pid != null) assert.equal(isAlive(n.pid), false, `pid ${n.pid} still runs`)
+    await assertNoneRuns(join(dir, name))
   })
 })
