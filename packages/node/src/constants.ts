@@ -50,6 +50,11 @@ export const DEFAULT_PRESENCE_QUEUE_SIZE = 256
  * log-ins themselves.
  */
 export const DEFAULT_PRESENCE_DELAY_MS = 2_000
+/**
+ * Supernode: while no other supernode is in its DHT routing table, queued presence records
+ * wait, and the queue looks again this often.
+ */
+export const PRESENCE_NO_PEERS_POLL_MS = 500
 /** Supernode: other supernodes it keeps a connection to, for the DHT. */
 export const DEFAULT_DHT_NEIGHBOURS = 4
 /**

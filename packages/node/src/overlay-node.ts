@@ -134,6 +134,12 @@ export interface NodeStatus {
   load: number
   /** client slots while a supernode, else 0 */
   capacity: number
+  /**
+   * presence records this supernode has still to put into the DHT (0 when not a
+   * supernode): after a mass log-in, the overlay's own work is not done until every
+   * supernode's queue is empty
+   */
+  presenceQueued: number
   profile: string
   uptimeMs: number
   addrs: string[]
@@ -282,6 +288,7 @@ class DefaultOverlayNode implements OverlayNode {
       clientState: role === 'client' ? s?.client.state ?? null : null,
       load: role === 'supernode' ? s?.supernode.load ?? 0 : 0,
       capacity: role === 'supernode' ? s?.supernode.capacity ?? 0 : 0,
+      presenceQueued: role === 'supernode' ? s?.supernode.presenceQueued ?? 0 : 0,
       profile: this.profile.name,
       uptimeMs: this.ctx.clock.now() - this.startedAtMs,
       addrs: this.libp2p.getMultiaddrs().map(String),

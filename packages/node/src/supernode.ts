@@ -11,7 +11,7 @@ import { fromString } from 'uint8arrays/from-string'
 import {
   DEFAULT_CANDIDATES_PER_REPORT, DEFAULT_DHT_NEIGHBOURS, DEFAULT_HEARTBEAT_TIMEOUT_MS,
   DEFAULT_PRESENCE_DELAY_MS, DEFAULT_PRESENCE_QUEUE_SIZE, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_QUEUE_WAIT_MS,
-  MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS
+  MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, PRESENCE_NO_PEERS_POLL_MS
 } from './constants.js'
 import { ProtocolViolationError } from './errors.js'
 import {
@@ -24,7 +24,7 @@ import type { OverlayContext } from './shared.js'
 import type { Identify } from '@libp2p/identify'
 import type { Connection, PeerId, PeerStore, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import type { KadDHT } from '@libp2p/kad-dht'
+import type { KadDHT, SingleKadDHT } from '@libp2p/kad-dht'
 import type { AdmissionScheduler, AllocationPolicy, Random, ResourceProfile } from '@stampede/allocation'
 import type { NetworkView, ReportAck, SupernodeInfo } from '@stampede/wire'
 
@@ -97,6 +97,8 @@ export interface Supernode {
   readonly active: boolean
   readonly load: number
   readonly capacity: number
+  /** presence records waiting to go into the DHT */
+  readonly presenceQueued: number
   clients(): AttachedClient[]
   /** other supernodes the login server told us about */
   knownSupernodes(): SupernodeInfo[]
@@ -172,6 +174,8 @@ class DefaultSupernode implements Supernode, Startable {
   get active (): boolean { return this.serving }
   get load (): number { return this.sessions.size }
   get capacity (): number { return this.init.profile.capacity }
+  /** presence records waiting to go into the DHT (each due presenceDelayMs after its attach) */
+  get presenceQueued (): number { return this.presenceQueue.size }
 
   async start (): Promise<void> {}
 
@@ -476,11 +480,20 @@ class DefaultSupernode implements Supernode, Startable {
           await sleepFor(wait, undefined, { signal: stop }).catch(() => {})
           continue
         }
-        this.presenceQueue.delete(user)
         if (!this.sessions.has(user)) {
+          this.presenceQueue.delete(user)
           this.ctx.metrics.presence.inc({ result: 'publish-skipped' })
           continue
         }
+        if (this.dhtPeers() === 0) {
+          // no other supernode in the routing table: kad-dht's query would wait for one until
+          // the deadline and fail, so a lone supernode (the first of an overlay, the first
+          // after a mass crash) spent requestTimeoutMs on each record, in turn, and lost them
+          // all. The records wait here instead, in order, for someone to store them at.
+          await sleepFor(PRESENCE_NO_PEERS_POLL_MS, undefined, { signal: stop }).catch(() => {})
+          continue
+        }
+        this.presenceQueue.delete(user)
         const value = PresenceRecord.encode({
           user: bytes(peerIdFromString(user).toMultihash().bytes),
           supernode: bytes(this.components.peerId.toMultihash().bytes),
@@ -502,6 +515,11 @@ class DefaultSupernode implements Supernode, Startable {
       // demoted and promoted again while this loop slept: the new term's queue needs a loop
       if (this.serving && stop !== this.stopController.signal && this.presenceQueue.size > 0) void this.drainPresence()
     }
+  }
+
+  /** DHT servers in the routing table; unknown (another DHT implementation) counts as some. */
+  private dhtPeers (): number {
+    return (this.components.dht as Partial<SingleKadDHT>).routingTable?.size ?? 1
   }
 
   private scheduleReport (delayMs: number): void {
