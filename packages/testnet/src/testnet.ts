@@ -76,6 +76,8 @@ export interface NodeView {
   supernode: string | null
   load: number
   capacity: number
+  /** presence records this supernode has still to put into the DHT */
+  presenceQueued: number
   profile: string
   peerId: string | null
   controlPort: number | null
@@ -107,6 +109,11 @@ export interface TestnetSummary {
   paused: number
   /** client slots of live supernodes */
   capacity: number
+  /**
+   * presence records the live supernodes have still to put into the DHT: after a mass
+   * log-in the overlay's work goes on until this is 0
+   */
+  presenceQueued: number
 }
 
 export interface TestnetStatus {
@@ -526,6 +533,7 @@ export class Testnet {
         supernode: p.alive && s?.supernode != null ? byPeerId.get(s.supernode) ?? s.supernode : null,
         load: p.alive ? s?.load ?? 0 : 0,
         capacity: p.alive ? s?.capacity ?? 0 : 0,
+        presenceQueued: p.alive ? s?.presenceQueued ?? 0 : 0,
         profile: p.spec.profile,
         peerId: p.peerId,
         controlPort: p.controlPort,
@@ -548,7 +556,8 @@ export class Testnet {
         loggedIn: nodes.filter(n => n.loggedIn).length,
         supernodes: supernodes.length,
         paused: nodes.filter(n => n.paused).length,
-        capacity: supernodes.reduce((a, n) => a + n.capacity, 0)
+        capacity: supernodes.reduce((a, n) => a + n.capacity, 0),
+        presenceQueued: supernodes.reduce((a, n) => a + n.presenceQueued, 0)
       }
     }
     return this.last
