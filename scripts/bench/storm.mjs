@@ -87,6 +87,11 @@ export async function benchStorm (opts, ctx) {
     value: `${secs(median(storm.flatMap(r => r.victimCpuMs)))} / ${secs(median(floor.flatMap(r => r.victimCpuMs)))}`,
     context: `machine busy from kill to all back: storm ${pct(median(storm.map(r => r.machinePct)), 0)}, floor ${pct(median(floor.map(r => r.machinePct)), 0)}; other processes ${pct(median([...storm, ...floor].map(r => r.foreignPct)), 1)}`
   })
+  rows.push({
+    figure: 'CPU of the whole storm, kill to all back: restarted / survivors / login server',
+    value: `${secs(median(storm.map(r => r.victimCpuMs.reduce((a, b) => a + b, 0))))} / ${secs(median(storm.map(r => r.survivorCpuMs)))} / ${secs(median(storm.map(r => r.loginCpuMs)))}`,
+    context: `medians over the rounds; ${storm[0]?.victims ?? 0} restarted peers, ${storm[0]?.survivors ?? 0} survivors (clients whose supernode died re-attach, peers are promoted in its place); the floor's restarted nodes ${secs(median(floor.map(r => r.victimCpuMs.reduce((a, b) => a + b, 0))))} in all`
+  })
   for (const [i, r] of storm.entries()) {
     notes.push(`Storm round ${i + 1}: killed ${r.victims} peers (${r.supernodes} of ${r.supernodesBefore} supernodes) at once; restarted processes ready after ${secs(r.readyMs)}; ${r.ok ? `all ${r.total} peers logged in again ${secs(r.ms)} after the kill (by their event logs; the status poll saw it after ${secs(r.detectedMs)})` : `not all logged in: ${r.message}`}; floor round ${i + 1}: ${floor[i] != null ? secs(floor[i].ms) : 'n/a'}.`)
   }
@@ -176,6 +181,10 @@ async function stormRounds ({ peers, runs, settleMs, victimsPerRound, random, ct
       const victims = [...sns.slice(0, fromSns), ...others.slice(0, victimsPerRound - fromSns), ...sns.slice(fromSns)].slice(0, victimsPerRound)
       const killedSns = victims.filter(v => sns.includes(v)).length
       ctx.progress(`storm round ${round}/${runs}: killing ${victims.length} of ${alive.length} peers (${killedSns} of ${sns.length} supernodes), restarting them at once`)
+      // who used the machine from the kill to all back: the survivors (clients whose
+      // supernode died, peers promoted in its place) and the login server, beside the victims
+      const survivors = alive.map(x => x.name).filter(n => !victims.includes(n))
+      const ticksBefore = new Map(['login', ...survivors].map(n => [n, readCpuTicks(testnet.process(n).pid) ?? NaN]))
       const load = watchLoad()
       const killedAt = Date.now()
       await testnet.kill(victims, 'KILL')
@@ -193,6 +202,9 @@ async function stormRounds ({ peers, runs, settleMs, victimsPerRound, random, ct
       const detectedAt = Date.now()
       const { machinePct, foreignPct } = load.end()
       const victimCpuMs = victims.map(n => 1000 * (readCpuTicks(testnet.process(n).pid) ?? NaN) / CLK_TCK).filter(Number.isFinite)
+      const usedMs = (n) => 1000 * ((readCpuTicks(testnet.process(n).pid) ?? NaN) - ticksBefore.get(n)) / CLK_TCK
+      const survivorCpuMs = survivors.map(usedMs).filter(Number.isFinite).reduce((a, b) => a + b, 0)
+      const loginCpuMs = usedMs('login')
       const events = await readPeerEvents(testnet.dir)
       const lastLogin = lastEventAt(events, LOGGED_IN, killedAt, detectedAt)
       const missing = victims.filter(v => !lastLogin.has(v))
@@ -202,7 +214,7 @@ async function stormRounds ({ peers, runs, settleMs, victimsPerRound, random, ct
       }
       const ms = lastLogin.size > 0 ? Math.max(...lastLogin.values()) - killedAt : NaN
       const timeline = bringupTimeline(events, killedAt, detectedAt)
-      results.push({ ok, message, ms, readyMs, detectedMs: detectedAt - killedAt, victims: victims.length, supernodes: killedSns, supernodesBefore: sns.length, total: alive.length, machinePct, foreignPct, victimCpuMs, refusals: timeline.refusals })
+      results.push({ ok, message, ms, readyMs, detectedMs: detectedAt - killedAt, victims: victims.length, supernodes: killedSns, supernodesBefore: sns.length, total: alive.length, machinePct, foreignPct, victimCpuMs, survivorCpuMs, survivors: survivors.length, loginCpuMs, refusals: timeline.refusals })
       ctx.progress(`storm round ${round}/${runs}: ${ok ? `everyone logged in again ${secs(ms)} after the kill` : message}`)
       if (round < runs) await ctx.sleep(settleMs)
     }
