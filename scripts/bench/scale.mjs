@@ -56,7 +56,6 @@ export async function scaleConfig ({ peers, nodesPerProcess, name, fast, large }
 async function settleOverlay (ctx, testnet, { minMs, maxMs, poke }) {
   const t0 = performance.now()
   const load = watchLoad()
-  let queued = NaN
   while (true) {
     const elapsed = performance.now() - t0
     const wait = elapsed < minMs ? Math.min(SETTLE_POLL_MS, minMs - elapsed) : SETTLE_POLL_MS
@@ -65,7 +64,7 @@ async function settleOverlay (ctx, testnet, { minMs, maxMs, poke }) {
     await poke()
     const ms = performance.now() - t0
     if (ms < minMs) continue
-    queued = (await testnet.status()).summary.presenceQueued
+    const queued = (await testnet.status()).summary.presenceQueued
     if (queued === 0 || ms >= maxMs) {
       return { ms, settled: queued === 0, presenceQueued: queued, machinePct: load.end().machinePct }
     }

@@ -13,7 +13,7 @@ import { seededRandom, shuffle } from '@stampede/allocation'
 import * as testnetLib from '@stampede/testnet'
 import { bringupTimeline, readPeerEvents } from './events.mjs'
 import { CLK_TCK, readCpuTicks, watchLoad } from './proc.mjs'
-import { median, pct, range, secs } from './stats.mjs'
+import { median, pct, range, secs, sum } from './stats.mjs'
 
 /** The issue's goal: a restart storm absorbed within this multiple of the floor. */
 export const STORM_GOAL_RATIO = 1.5
@@ -89,8 +89,8 @@ export async function benchStorm (opts, ctx) {
   })
   rows.push({
     figure: 'CPU of the whole storm, kill to all back: restarted / survivors / login server',
-    value: `${secs(median(storm.map(r => r.victimCpuMs.reduce((a, b) => a + b, 0))))} / ${secs(median(storm.map(r => r.survivorCpuMs)))} / ${secs(median(storm.map(r => r.loginCpuMs)))}`,
-    context: `medians over the rounds; ${storm[0]?.victims ?? 0} restarted peers, ${storm[0]?.survivors ?? 0} survivors (clients whose supernode died re-attach, peers are promoted in its place); the floor's restarted nodes ${secs(median(floor.map(r => r.victimCpuMs.reduce((a, b) => a + b, 0))))} in all`
+    value: `${secs(median(storm.map(r => sum(r.victimCpuMs))))} / ${secs(median(storm.map(r => r.survivorCpuMs)))} / ${secs(median(storm.map(r => r.loginCpuMs)))}`,
+    context: `medians over the rounds; ${storm[0]?.victims ?? 0} restarted peers, ${storm[0]?.survivors ?? 0} survivors (clients whose supernode died re-attach, peers are promoted in its place); the floor's restarted nodes ${secs(median(floor.map(r => sum(r.victimCpuMs))))} in all`
   })
   for (const [i, r] of storm.entries()) {
     notes.push(`Storm round ${i + 1}: killed ${r.victims} peers (${r.supernodes} of ${r.supernodesBefore} supernodes) at once; restarted processes ready after ${secs(r.readyMs)}; ${r.ok ? `all ${r.total} peers logged in again ${secs(r.ms)} after the kill (by their event logs; the status poll saw it after ${secs(r.detectedMs)})` : `not all logged in: ${r.message}`}; floor round ${i + 1}: ${floor[i] != null ? secs(floor[i].ms) : 'n/a'}.`)
@@ -203,7 +203,7 @@ async function stormRounds ({ peers, runs, settleMs, victimsPerRound, random, ct
       const { machinePct, foreignPct } = load.end()
       const victimCpuMs = victims.map(n => 1000 * (readCpuTicks(testnet.process(n).pid) ?? NaN) / CLK_TCK).filter(Number.isFinite)
       const usedMs = (n) => 1000 * ((readCpuTicks(testnet.process(n).pid) ?? NaN) - ticksBefore.get(n)) / CLK_TCK
-      const survivorCpuMs = survivors.map(usedMs).filter(Number.isFinite).reduce((a, b) => a + b, 0)
+      const survivorCpuMs = sum(survivors.map(usedMs).filter(Number.isFinite))
       const loginCpuMs = usedMs('login')
       const events = await readPeerEvents(testnet.dir)
       const lastLogin = lastEventAt(events, LOGGED_IN, killedAt, detectedAt)

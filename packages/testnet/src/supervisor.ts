@@ -199,7 +199,6 @@ async function workerAction (testnet: Testnet, path: string, selector: Selector,
   }
 }
 
-/** Call a running testnet's supervisor. */
 /**
  * Say that a supervisor is bringing a testnet up, before it serves anything, so that
  * `down` (and a second `up`) can find it; `serveTestnet` replaces the file.
@@ -219,6 +218,7 @@ export async function withdrawStarting (dir: string): Promise<void> {
   }
 }
 
+/** Call a running testnet's supervisor. */
 export async function callSupervisor<T> (info: SupervisorInfo, method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 120_000): Promise<T> {
   if (info.starting === true) {
     throw new NotRunningError(`testnet '${info.name}' is still starting (supervisor pid ${info.pid}): wait until \`up\` says it is running, or stop it with: stampede down --name ${info.name}`)
