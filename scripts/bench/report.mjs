@@ -155,13 +155,16 @@ process, a bare libp2p node, or the machine's own CPU time in the same window.
    /status?eventLoop=1\` on a node's control endpoint starts a \`monitorEventLoopDelay\`
    histogram (20 ms resolution, one per process whatever it runs; the lag is how much later
    than its 20 ms period the monitor's timer ran) that rotates every 5 s and answers with
-   the last complete window; one node per process is asked when everyone
-   is logged in, then twice more 5 s apart after the settling, and each process's figure is
-   the larger of the two windows' p99 (a process that does not answer within 3 s fails the
-   size). The lag p99 given is the worst process's. The monitors are part of the load they
-   measure: 150 idle Node.js processes with one each kept this machine 19.8 % busy (0.5 %
-   without), so at 300 process peers, at the same rate, about 40 % of the machine is the
-   measurement's own, and the steady window's busy share includes it. RSS per node is \`VmRSS\` of every peer
+   the last complete window, and \`?eventLoop=off\` switches it off. Once settled, the
+   processes are measured 50 at a time: one node of each process is asked to start its
+   monitor, then twice more 5 s apart, then to switch it off, and each process's figure
+   is the larger of the two windows' p99 (a process that does not answer within 3 s fails
+   the size). The lag p99 given is the worst process's; the steady window is the whole
+   measurement. In groups because the monitors are part of the load they measure: 150 idle
+   Node.js processes with one each kept this machine 19.8 % busy (0.5 % without). With all
+   301 processes of a 300-peer testnet measured at once (the method until 2026-11-27) the
+   steady window was 78 % busy and the worst process at 86 and 107 ms in two runs; 50 at a
+   time, 32 % and 22 ms (one run). RSS per node is \`VmRSS\` of every peer
    process (node processes or workers; the login server apart) at the end of the window,
    summed and divided by the peers; PSS per node the same with \`Pss\` from
    \`/proc/<pid>/smaps_rollup\`, which shares each page among the processes that map it:

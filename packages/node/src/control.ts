@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { isIP } from 'node:net'
 import { DEFAULT_CONTROL_MAX_CONNECTIONS, DEFAULT_CONTROL_REQUEST_TIMEOUT_MS } from './constants.js'
 import { NodeConfigError } from './errors.js'
-import { eventLoopLag } from './metrics.js'
+import { eventLoopLag, stopEventLoopLag } from './metrics.js'
 import type * as Http from 'node:http'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
@@ -56,7 +56,8 @@ function send (res: ServerResponse, code: number, body: unknown, type = 'applica
 /**
  * The node's control endpoint: HTTP on loopback only, every request authenticated with
  * the testnet's bearer token. `GET /status` (JSON; `?eventLoop=1` adds the process's
- * event-loop delay, see eventLoopLag), `GET /metrics` (Prometheus text), `POST /admin/<action>`.
+ * event-loop delay, see eventLoopLag; `?eventLoop=off` switches its monitor off),
+ * `GET /metrics` (Prometheus text), `POST /admin/<action>`.
  */
 export async function startControlEndpoint (init: ControlEndpointInit): Promise<ControlEndpoint> {
   const host = init.host ?? '127.0.0.1'
@@ -91,9 +92,12 @@ export async function startControlEndpoint (init: ControlEndpointInit): Promise<
       req.resume()
       if (req.method !== 'GET') { send(res, 405, { error: 'use GET' }); return }
       if (path === '/status') {
-        // ?eventLoop=1 adds the process's event-loop delay (the first such request starts its monitor)
+        // ?eventLoop=1 adds the process's event-loop delay (the first such request starts its
+        // monitor); ?eventLoop=off switches the monitor off, which wakes the process 50 times a second
         const status = init.status()
-        send(res, 200, url.searchParams.get('eventLoop') === '1' && typeof status === 'object' && status != null ? { ...status, eventLoop: eventLoopLag() } : status)
+        const lag = url.searchParams.get('eventLoop')
+        if (lag === 'off') stopEventLoopLag()
+        send(res, 200, lag === '1' && typeof status === 'object' && status != null ? { ...status, eventLoop: eventLoopLag() } : status)
         return
       }
       init.metrics().then(text => { send(res, 200, text, 'text/plain; version=0.0.4') }, (err: Error) => { send(res, 500, { error: err.message }) })

@@ -143,22 +143,34 @@ export interface LagMonitorOptions {
   idleStopMs?: number
 }
 
+/** An event-loop delay monitor: `read()` starts it if stopped, `stop()` switches it off. */
+export interface LagMonitor {
+  read(): EventLoopLag
+  stop(): void
+}
+
 /**
  * An event-loop delay monitor (perf_hooks.monitorEventLoopDelay) that starts on the first
- * read and returns zeros then; later reads return the last complete window. It stops
- * itself when not read for `idleStopMs`, and starts again on the next read.
+ * read and returns zeros then; later reads return the last complete window. It stops on
+ * `stop()`, or by itself when not read for `idleStopMs`, and starts again on the next read.
  */
-export function lagMonitor (opts: LagMonitorOptions = {}): () => EventLoopLag {
+export function lagMonitor (opts: LagMonitorOptions = {}): LagMonitor {
   const resolutionMs = opts.resolutionMs ?? EVENT_LOOP_LAG_RESOLUTION_MS
   const windowMs = opts.windowMs ?? EVENT_LOOP_LAG_WINDOW_MS
   const idleStopMs = opts.idleStopMs ?? EVENT_LOOP_LAG_IDLE_STOP_MS
-  let histogram: ReturnType<typeof monitorEventLoopDelay> | undefined
+  let running: { histogram: ReturnType<typeof monitorEventLoopDelay>, timer: ReturnType<typeof setInterval> } | undefined
   let last: EventLoopLag = { p99Ms: 0, maxMs: 0, meanMs: 0, windowMs: 0 }
   let askedAt = 0
-  return () => {
+  const stop = (): void => {
+    if (running == null) return
+    clearInterval(running.timer)
+    running.histogram.disable()
+    running = undefined
+  }
+  const read = (): EventLoopLag => {
     askedAt = Date.now()
-    if (histogram == null) {
-      const h = histogram = monitorEventLoopDelay({ resolution: resolutionMs })
+    if (running == null) {
+      const h = monitorEventLoopDelay({ resolution: resolutionMs })
       h.enable()
       last = { p99Ms: 0, maxMs: 0, meanMs: 0, windowMs: 0 }
       let windowStart = Date.now()
@@ -169,21 +181,24 @@ export function lagMonitor (opts: LagMonitorOptions = {}): () => EventLoopLag {
         last = { p99Ms: ms(h.percentile(99)), maxMs: ms(h.max), meanMs: ms(h.mean), windowMs: now - windowStart }
         h.reset()
         windowStart = now
-        if (now - askedAt > idleStopMs) {
-          clearInterval(timer)
-          h.disable()
-          histogram = undefined
-        }
+        if (now - askedAt > idleStopMs) stop()
       }, windowMs)
       timer.unref()
+      running = { histogram: h, timer }
     }
     return { ...last }
   }
+  return { read, stop }
 }
+
+const processLag = lagMonitor()
 
 /**
  * The process's event-loop delay, one monitor per process however many nodes it runs
  * (they share the loop). Off until first asked, since it wakes the process every
  * EVENT_LOOP_LAG_RESOLUTION_MS; see lagMonitor.
  */
-export const eventLoopLag: () => EventLoopLag = lagMonitor()
+export const eventLoopLag: () => EventLoopLag = processLag.read
+
+/** Switch the process's event-loop delay monitor off (until it is next asked). */
+export const stopEventLoopLag: () => void = processLag.stop

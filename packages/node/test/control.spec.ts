@@ -85,6 +85,15 @@ describe('control endpoint', () => {
     assert.deepEqual(await res.json(), { name: 'n1', role: 'client', loggedIn: true })
   })
 
+  it('adds the event-loop lag with ?eventLoop=1 (zeros until a window is complete) and leaves it out with ?eventLoop=off', async () => {
+    const on = await (await request('/status?eventLoop=1')).json() as { name: string, eventLoop?: Record<string, number> }
+    assert.equal(on.name, 'n1')
+    assert.deepEqual(on.eventLoop, { p99Ms: 0, maxMs: 0, meanMs: 0, windowMs: 0 }, 'the first request starts the monitor')
+    const off = await (await request('/status?eventLoop=off')).json() as { name: string, eventLoop?: unknown }
+    assert.equal(off.name, 'n1')
+    assert.equal(off.eventLoop, undefined)
+  })
+
   it('serves GET /metrics as Prometheus text', async () => {
     const res = await request('/metrics?x=1')
     assert.equal(res.status, 200)

@@ -11,7 +11,7 @@ function block (ms: number): void {
 
 describe('event-loop lag monitor', () => {
   it('answers zeros until its first window is complete, then a blocked loop shows in p99 and max', async () => {
-    const read = lagMonitor({ resolutionMs: 50, windowMs: 600 })
+    const { read, stop } = lagMonitor({ resolutionMs: 50, windowMs: 600 })
     assert.deepEqual(read(), { p99Ms: 0, maxMs: 0, meanMs: 0, windowMs: 0 }, 'the first read starts the monitor')
     await sleep(100)
     block(400)
@@ -23,10 +23,11 @@ describe('event-loop lag monitor', () => {
     assert.ok(lag.maxMs >= 300, `max ${lag.maxMs} ms shows the 400 ms block`)
     assert.ok(lag.p99Ms >= 300, `p99 ${lag.p99Ms} ms shows it too: one of some 10 samples`)
     assert.ok(lag.meanMs <= lag.maxMs)
+    stop()
   })
 
   it('stops when nobody reads it, and starts afresh on the next read', async () => {
-    const read = lagMonitor({ resolutionMs: 50, windowMs: 200, idleStopMs: 250 })
+    const { read, stop } = lagMonitor({ resolutionMs: 50, windowMs: 200, idleStopMs: 250 })
     read()
     // windows close at 200 ms (kept: read 200 ms ago) and 400 ms (stopped: 400 ms ago)
     await sleep(600)
@@ -35,5 +36,17 @@ describe('event-loop lag monitor', () => {
     read()
     await sleep(250)
     assert.ok(read().windowMs > 0, 'the new monitor, read in time, has completed a window')
+    stop()
+  })
+
+  it('stops when told to: the next read starts a new monitor, with no window yet', async () => {
+    const { read, stop } = lagMonitor({ resolutionMs: 50, windowMs: 200 })
+    read()
+    await sleep(300)
+    assert.ok(read().windowMs > 0, 'a window is complete')
+    stop()
+    assert.deepEqual(read(), { p99Ms: 0, maxMs: 0, meanMs: 0, windowMs: 0 }, 'started afresh')
+    stop()
+    stop()
   })
 })
