@@ -91,10 +91,9 @@ async function readLag (testnet, name, off = false) {
 }
 
 /**
- * Processes whose lag is measured at once. A monitor wakes its process 50 times a second:
- * 150 idle Node.js processes with one each kept this 2-core machine 19.8 % busy (0.5 %
- * without), so measuring 300 process peers at once put some 40 % of load on the machine
- * whose lag it measured. In groups of this many the measuring costs about a tenth of that.
+ * Processes whose lag is measured at once. Each monitor is load of its own (see
+ * EVENT_LOOP_LAG_RESOLUTION_MS in packages/node/src/metrics.ts: all 301 processes of a
+ * 300-peer testnet at once were some 40 % of this machine); 50 at a time is a sixth of that.
  */
 const LAG_GROUP = 50
 

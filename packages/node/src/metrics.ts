@@ -122,9 +122,9 @@ export const EVENT_LOOP_LAG_WINDOW_MS = 5_000
  * Sampling resolution. The monitor wakes its process this often, and the lag it measures
  * is partly its own: 150 idle Node.js processes on a 2-core machine, each with a monitor,
  * kept the machine busy 19.8 % at 20 ms, 10.8 % at 50 ms, 5.1 % at 100 ms and 0.5 % with
- * none (`node -e` processes that only enable the monitor; /proc/stat over 20 s), so a
- * 300-peer process-mode testnet under measurement carries some 40 % more load than
- * without. A coarser timer is cheaper but changes what p99 means: a 5 s window at 100 ms
+ * none (`node -e` processes that only enable the monitor; /proc/stat over 20 s), so
+ * measuring all 301 processes of a 300-peer process-mode testnet at once adds some 40 %
+ * of the machine's CPU. A coarser timer is cheaper but changes what p99 means: a 5 s window at 100 ms
  * holds 50 samples, so its p99 is its largest delay (any one stall fails it), where at
  * 20 ms it is the third largest of 250. Tried at 100 ms on 300 process peers: the machine
  * 51 % busy instead of 88 % while settling, yet 11 of 301 processes at 100 ms or more
