@@ -26,6 +26,8 @@ export { admissionScheduler, checkAdmission } from './admission.js'
 export type { AdmissionSettings, AdmissionTicket, AdmissionScheduler } from './admission.js'
 export { firstFitReferral, twoChoicesReferral } from './referral.js'
 export type { ReferralPolicy, SupernodeLoad } from './referral.js'
+export { DEFAULT_PRESENCE_PACING, checkPresencePacing, presenceDecision } from './presence.js'
+export type { PresencePacing, PresenceDecision } from './presence.js'
 export { retryState, checkRetry } from './retry.js'
 export type { RetrySettings, RetryState, BackoffKind } from './retry.js'
 export {

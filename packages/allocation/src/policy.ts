@@ -1,10 +1,12 @@
 import { checkAdmission } from './admission.js'
 import { checkFinite, InvalidAllocationConfigError } from './errors.js'
+import { DEFAULT_PRESENCE_PACING, checkPresencePacing } from './presence.js'
 import { thresholdPromotion } from './promotion.js'
 import { firstFitReferral, twoChoicesReferral } from './referral.js'
 import { checkRetry } from './retry.js'
 import type { AdmissionSettings } from './admission.js'
 import type { Clock } from './clock.js'
+import type { PresencePacing } from './presence.js'
 import type { PromotionDecision, PromotionInput, PromotionPolicy, ThresholdPromotionInit } from './promotion.js'
 import type { ReferralPolicy } from './referral.js'
 import type { RetrySettings } from './retry.js'
@@ -102,6 +104,12 @@ export interface AllocationPolicy {
    * report). null: referred until it expires (legacy `staleHostCache`)
    */
   readonly suspectSupernodes: { afterMissedReports: number } | null
+  /**
+   * supernode: due presence records wait while its event loop is busy (see
+   * presenceDecision), in both families: publishing presence is background work, not one
+   * of the 2007 faults. null: every record is published as soon as it is due
+   */
+  readonly presencePacing: PresencePacing | null
 }
 
 /** A policy as it travels in a config file: JSON, no functions. */
@@ -124,6 +132,7 @@ export interface PolicyDescription {
   referralWaitMs?: number
   referralHoldMs?: number
   suspectSupernodes?: { afterMissedReports: number } | null
+  presencePacing?: Partial<PresencePacing> | null
 }
 
 export const DEFAULT_LOGIN_RATE = 20
@@ -273,6 +282,8 @@ export function createPolicy (desc: PolicyDescription, clock: Clock): Allocation
   let suspectSupernodes = switches.staleHostCache ? null : { afterMissedReports: DEFAULT_SUSPECT_AFTER_MISSED_REPORTS }
   if (desc.suspectSupernodes !== undefined && !switches.staleHostCache) suspectSupernodes = desc.suspectSupernodes
   if (suspectSupernodes != null) checkFinite('suspectSupernodes.afterMissedReports', suspectSupernodes.afterMissedReports, 1)
+  const presencePacing = desc.presencePacing === null ? null : { ...DEFAULT_PRESENCE_PACING, ...desc.presencePacing }
+  if (presencePacing != null) checkPresencePacing('presencePacing', presencePacing)
   return {
     name: desc.family,
     family: desc.family,
@@ -291,6 +302,7 @@ export function createPolicy (desc: PolicyDescription, clock: Clock): Allocation
       : { order: 'fresh-first', forgetAfterFailures: 3 },
     referralWaitMs,
     referralHoldMs,
-    suspectSupernodes
+    suspectSupernodes,
+    presencePacing
   }
 }

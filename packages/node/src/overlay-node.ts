@@ -32,7 +32,7 @@ import type { ControlEndpoint } from './control.js'
 import type { OverlayEvent } from './event-log.js'
 import type { LoginServer, LoginServerView } from './login-server.js'
 import type { OverlayContext } from './shared.js'
-import type { LoginServerAddress, Supernode } from './supernode.js'
+import type { LoginServerAddress, Supernode, SupernodeInit } from './supernode.js'
 import type { Libp2p, PeerId, PeerStore } from '@libp2p/interface'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { AllocationPolicy, Clock, PolicyDescription, PromotionPolicy, ResourceProfile, ThresholdPromotionInit } from '@stampede/allocation'
@@ -95,6 +95,12 @@ export interface OverlayNodeInit {
   policy?: PolicyDescription
   /** attaches per second this peer serves while a supernode (its modelled CPU); @default 10 */
   attachesPerSecond?: number
+  /**
+   * how busy this peer is, which its presence publishing yields to while it is a supernode
+   * (the policy's `presencePacing`): starts a measurement and returns its reading so far.
+   * @default this process's event-loop utilization and the host's CPU pressure (busy.ts)
+   */
+  measureBusy?: SupernodeInit['measureBusy']
   /**
    * a login token (base64) the operator minted with the login server's key: the peer
    * starts as a supernode without logging in (the operator's "mega-supernodes" lever)
@@ -548,6 +554,7 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
         heartbeatTimeoutMs: timing.heartbeatTimeoutMs,
         requestTimeoutMs: timing.requestTimeoutMs,
         presenceDelayMs: timing.presenceDelayMs,
+        measureBusy: init.measureBusy,
         random: seededRandom(seed + 1),
         policy,
         // the operator's mega-supernodes run the operator's own software: they shed load,

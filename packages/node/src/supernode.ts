@@ -1,7 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { setTimeout as sleepFor } from 'node:timers/promises'
-import { admissionScheduler, createPolicy, seededRandom, shuffle } from '@stampede/allocation'
+import { admissionScheduler, createPolicy, presenceDecision, seededRandom, shuffle } from '@stampede/allocation'
 import {
   ATTACH_PROTOCOL, ClientFrame, KAD_PROTOCOL, MAX_CANDIDATES, MAX_RETRY_AFTER_MS, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
   MAX_REFERRALS, MAX_REPORT_ACK_BYTES, PRESENCE_KEY_PREFIX, PRESENCE_PROTOCOL, PresenceAnswer,
@@ -13,12 +13,14 @@ import {
   DEFAULT_PRESENCE_DELAY_MS, DEFAULT_PRESENCE_QUEUE_SIZE, DEFAULT_REPORT_INTERVAL_MS, DEFAULT_REQUEST_TIMEOUT_MS, MAX_QUEUE_WAIT_MS,
   MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, PRESENCE_NO_PEERS_POLL_MS
 } from './constants.js'
+import { busyMark, busySince } from './busy.js'
 import { ProtocolViolationError } from './errors.js'
 import {
   addrsFromWire, addrsToWire, bytes, deadline, framed, infoFromWire, infoToWire, peerIdFromBytes, resetReason, toDialable, withDeadline
 } from './framing.js'
 import { defaultContext, resetStream } from './shared.js'
 import { verifyToken } from './token.js'
+import type { BusyShare } from './busy.js'
 import type { FramedStream } from './framing.js'
 import type { OverlayContext } from './shared.js'
 import type { Identify } from '@libp2p/identify'
@@ -58,6 +60,12 @@ export interface SupernodeInit {
   presenceDelayMs?: number
   /** @default 8 */
   candidatesPerReport?: number
+  /**
+   * starts measuring how busy this supernode is and returns the reading since then; the
+   * presence pacing policy decides on it. @default this process's event-loop utilization
+   * and the host's CPU pressure (see busy.ts)
+   */
+  measureBusy?: () => () => BusyShare
   random?: Random
   /** admission, overload behaviour and referral of alternatives; @default createPolicy({ family: 'adaptive' }) */
   policy?: AllocationPolicy
@@ -132,6 +140,8 @@ class DefaultSupernode implements Supernode, Startable {
   private readonly promoteSet = new Set<string>()
   /** users waiting for publication, in the order they attached, with when each is due */
   private readonly presenceQueue = new Map<string, number>()
+  /** queued users whose publication has waited for a quiet moment (counted once each); a subset of the queue */
+  private readonly deferred = new Set<string>()
   private readonly loginIssuer: PeerId
   private readonly random: Random
   private view: NetworkView | undefined
@@ -234,6 +244,7 @@ class DefaultSupernode implements Supernode, Startable {
     await Promise.all(moves)
     this.sessions.clear()
     this.presenceQueue.clear()
+    this.deferred.clear()
     this.promoteSet.clear()
     await this.components.dht.setMode('client').catch(() => {})
     this.ctx.metrics.clients.set(0)
@@ -454,9 +465,13 @@ class DefaultSupernode implements Supernode, Startable {
    */
   private publishPresence (user: string): void {
     this.presenceQueue.delete(user)
+    this.deferred.delete(user)
     if (this.presenceQueue.size >= this.opts.presenceQueueSize) {
       const oldest = this.presenceQueue.keys().next().value
-      if (oldest != null) this.presenceQueue.delete(oldest)
+      if (oldest != null) {
+        this.presenceQueue.delete(oldest)
+        this.deferred.delete(oldest)
+      }
       this.ctx.metrics.presence.inc({ result: 'publish-dropped' })
     }
     // wall time, like the report timer: the delay is real waiting, whatever the clock
@@ -469,6 +484,12 @@ class DefaultSupernode implements Supernode, Startable {
     if (this.presenceBusy) return
     this.presenceBusy = true
     const stop = this.stopController.signal
+    // how busy this process and its host have been since the last wait: what the pacing policy decides on
+    const measure = this.init.measureBusy ?? defaultMeasureBusy
+    let since = measure()
+    const sleep = async (ms: number): Promise<void> => {
+      await sleepFor(ms, undefined, { signal: stop }).catch(() => {})
+    }
     try {
       while (this.serving && !stop.aborted) {
         const head = this.presenceQueue.entries().next().value
@@ -477,11 +498,13 @@ class DefaultSupernode implements Supernode, Startable {
         const wait = dueAt - Date.now()
         if (wait > 0) {
           // the head may change meanwhile (re-attached, dropped): look again after
-          await sleepFor(wait, undefined, { signal: stop }).catch(() => {})
+          since = measure()
+          await sleep(wait)
           continue
         }
         if (!this.sessions.has(user)) {
           this.presenceQueue.delete(user)
+          this.deferred.delete(user)
           this.ctx.metrics.presence.inc({ result: 'publish-skipped' })
           continue
         }
@@ -490,9 +513,27 @@ class DefaultSupernode implements Supernode, Startable {
           // the deadline and fail, so a lone supernode (the first of an overlay, the first
           // after a mass crash) spent requestTimeoutMs on each record, in turn, and lost them
           // all. The records wait here instead, in order, for someone to store them at.
-          await sleepFor(PRESENCE_NO_PEERS_POLL_MS, undefined, { signal: stop }).catch(() => {})
+          since = measure()
+          await sleep(PRESENCE_NO_PEERS_POLL_MS)
           continue
         }
+        // log-ins and attaches come first: while this supernode or its host is busy (a log-in
+        // flood; on a testnet, nodes starting on a few cores) the record waits, at most the
+        // policy's maxDeferMs (see presenceDecision)
+        const load = since()
+        const decision = presenceDecision(this.policy.presencePacing, { busy: load.busy, deferredMs: Date.now() - dueAt })
+        if (!decision.publish) {
+          if (!this.deferred.has(user)) {
+            this.deferred.add(user)
+            this.ctx.metrics.presence.inc({ result: 'publish-deferred' })
+          }
+          this.log.trace('presence for %s waits %d ms: event loop %d %% busy, host CPU %s', user, decision.waitMs,
+            Math.round(100 * load.loop), load.host == null ? 'unknown' : `${Math.round(100 * load.host)} % contended`)
+          since = measure()
+          await sleep(decision.waitMs)
+          continue
+        }
+        this.deferred.delete(user)
         this.presenceQueue.delete(user)
         const value = PresenceRecord.encode({
           user: bytes(peerIdFromString(user).toMultihash().bytes),
@@ -512,6 +553,7 @@ class DefaultSupernode implements Supernode, Startable {
       }
     } finally {
       this.presenceBusy = false
+      this.deferred.clear()
       // demoted and promoted again while this loop slept: the new term's queue needs a loop
       if (this.serving && stop !== this.stopController.signal && this.presenceQueue.size > 0) void this.drainPresence()
     }
@@ -675,6 +717,12 @@ class DefaultSupernode implements Supernode, Startable {
         .catch((err: unknown) => { this.log('neighbour %s unreachable: %s', k.id, (err as Error).message) })
     }
   }
+}
+
+/** This process's event-loop utilization and the host's CPU pressure since the call. */
+function defaultMeasureBusy (): () => BusyShare {
+  const mark = busyMark()
+  return () => busySince(mark)
 }
 
 /** Supernodes remembered from report acks for counting DHT neighbours. */

@@ -8,12 +8,16 @@ import type { OverlayNode } from '../src/index.js'
 const DESKTOP = { name: 'desktop', reachable: true, capacity: 4, bandwidthKbps: 1000 }
 const LAPTOP = { name: 'laptop', reachable: false, capacity: 0, bandwidthKbps: 200 }
 const DELAY_MS = 1_500
+/** Presence pacing with short waits: a record waits at most MAX_DEFER_MS past its due time. */
+const MAX_DEFER_MS = 3_000
+const PACED = { family: 'adaptive' as const, presencePacing: { busyShare: 0.5, retryMs: 200, maxDeferMs: MAX_DEFER_MS } }
 
 /**
  * A supernode puts a client's presence into the DHT only once the client has stayed
  * attached for timing.presenceDelayMs: the DHT work of a burst of attaches comes after the
  * burst, and a client that leaves sooner costs none. A supernode alone in the DHT keeps its
- * records until another supernode is in its routing table.
+ * records until another supernode is in its routing table; a busy one lets due records wait
+ * (the policy's presencePacing), here with a busy reading the test sets.
  */
 describe('overlay: presence published after the delay', () => {
   const dirs = new TempDirs('stampede-presence-')
@@ -22,6 +26,9 @@ describe('overlay: presence published after the delay', () => {
   let login: OverlayNode
   let loginDir: string
   const supernodes: OverlayNode[] = []
+  /** what every supernode's busy measurement reads */
+  let busyNow = 0
+  const measureBusy = () => () => ({ loop: busyNow, host: undefined, busy: busyNow })
 
   after(async () => {
     for (const n of nodes) await n.stop().catch(() => {})
@@ -40,7 +47,7 @@ describe('overlay: presence published after the delay', () => {
     const loginKey = await loadOrCreateIdentity(loginDir)
     const key = await loadOrCreateIdentity(dir)
     const token = await issueToken(loginKey, { peer: peerIdFromPrivateKey(key), user: name, issuer: peerIdFromPrivateKey(loginKey), nowMs: Date.now(), ttlMs: 3_600_000 })
-    const sn = await createOverlayNode({ name, role: 'peer', dataDir: dir, profile: DESKTOP, loginServer: { id: login.peerId.toString(), addrs: login.status().addrs }, timing, seed, operatorToken: Buffer.from(token).toString('base64') })
+    const sn = await createOverlayNode({ name, role: 'peer', dataDir: dir, profile: DESKTOP, loginServer: { id: login.peerId.toString(), addrs: login.status().addrs }, timing, seed, operatorToken: Buffer.from(token).toString('base64'), policy: PACED, measureBusy })
     nodes.push(sn)
     supernodes.push(sn)
     await waitFor(`${name} to serve`, () => sn.status().role === 'supernode' && sn.status().loggedIn, 10_000)
@@ -98,6 +105,43 @@ describe('overlay: presence published after the delay', () => {
     await client.stop()
     await waitFor('the supernode to drop it', async () => (await presence('publish-skipped')) === 1, DELAY_MS + 5_000, 20)
     assert.equal(await attempts(), before)
+  })
+
+  /** Presence records queued at all supernodes. */
+  const queued = (): number => supernodes.reduce((n, sn) => n + sn.status().presenceQueued, 0)
+
+  it('lets a due record wait while the supernode is busy, and publishes it once it is not', async () => {
+    const before = await presence('published')
+    const deferredBefore = await presence('publish-deferred')
+    busyNow = 0.9
+    try {
+      const client = await startClient('waits')
+      await waitFor('the client to attach', () => client.status().loggedIn, 10_000)
+      // due after DELAY_MS; half of MAX_DEFER_MS later it is still waiting, counted once
+      await new Promise(resolve => setTimeout(resolve, DELAY_MS + MAX_DEFER_MS / 2))
+      assert.equal(await presence('published'), before)
+      assert.equal(await presence('publish-deferred'), deferredBefore + 1)
+      assert.equal(queued(), 1)
+    } finally {
+      busyNow = 0
+    }
+    await waitFor('the publication', async () => (await presence('published')) === before + 1, 5_000, 20)
+    assert.equal(queued(), 0)
+  })
+
+  it('publishes a record that has waited maxDeferMs, however busy the supernode stays', async () => {
+    const before = await presence('published')
+    busyNow = 1
+    try {
+      const client = await startClient('waits-long')
+      await waitFor('the client to attach', () => client.status().loggedIn, 10_000)
+      const attachedAt = Date.now()
+      await waitFor('the publication', async () => (await presence('published')) === before + 1, DELAY_MS + MAX_DEFER_MS + 5_000, 20)
+      const tookMs = Date.now() - attachedAt
+      assert.ok(tookMs >= DELAY_MS + MAX_DEFER_MS - 300, `published ${tookMs} ms after the attach, before the ${DELAY_MS} ms delay and ${MAX_DEFER_MS} ms of waiting`)
+    } finally {
+      busyNow = 0
+    }
   })
 
   it('takes 0 (publish at once) and refuses a negative delay', async () => {

@@ -305,7 +305,12 @@ export const policySchema = z.strictObject({
   }).optional(),
   referralWaitMs: durationMs(0).optional(),
   referralHoldMs: durationMs(0).optional(),
-  suspectSupernodes: z.strictObject({ afterMissedReports: z.number().min(1).max(1_000) }).nullable().optional()
+  suspectSupernodes: z.strictObject({ afterMissedReports: z.number().min(1).max(1_000) }).nullable().optional(),
+  presencePacing: z.strictObject({
+    busyShare: z.number().gt(0).max(1).optional(),
+    retryMs: durationMs(1).optional(),
+    maxDeferMs: durationMs(0).optional()
+  }).nullable().optional()
 })
 
 // Annotated so the compiler checks the schema's output against the declared interface.
@@ -467,7 +472,8 @@ const KNOWN_FIELDS: Record<string, readonly string[]> = {
   'policy.referralAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
   'policy.attachAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
   'policy.overload': ['mode', 'refusalsToDrop', 'windowMs'],
-  'policy.suspectSupernodes': ['afterMissedReports']
+  'policy.suspectSupernodes': ['afterMissedReports'],
+  'policy.presencePacing': ['busyShare', 'retryMs', 'maxDeferMs']
 }
 
 function toConfigErrors (issue: z.core.$ZodIssue, input: unknown, locate: (path: IssuePath, atKey: boolean) => ConfigLocation): ConfigError[] {

@@ -97,6 +97,15 @@ describe('parseConfig', () => {
     assert.match(err.message, /heartbeatTimeoutMs/)
   })
 
+  it('takes the policy\'s presence pacing, null to turn it off, and checks its fields', () => {
+    assert.deepEqual(parseConfig('policy:\n  family: adaptive\n  presencePacing:\n    busyShare: 0.8\n    maxDeferMs: 60000\n').policy.presencePacing, { busyShare: 0.8, maxDeferMs: 60_000 })
+    assert.equal(parseConfig('policy:\n  family: legacy\n  presencePacing: null\n').policy.presencePacing, null)
+    assert.equal(configError(() => parseConfig('policy:\n  family: adaptive\n  presencePacing:\n    busyShare: 1.5\n')).field, 'policy.presencePacing.busyShare')
+    const err = configError(() => parseConfig('policy:\n  family: adaptive\n  presencePacing:\n    retryMS: 100\n'))
+    assert.equal(err.field, 'policy.presencePacing.retryMS')
+    assert.match(err.message, /retryMs/)
+  })
+
   it('rejects unknown top-level and profile keys', () => {
     assert.equal(configError(() => parseConfig('nodez: 5')).field, 'nodez')
     const profile = 'profiles:\n  - { name: a, share: 1, reachable: true, capacity: 1, bandwidthKbps: 1, colour: red }\n'
