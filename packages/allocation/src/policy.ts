@@ -105,7 +105,7 @@ export interface AllocationPolicy {
    */
   readonly suspectSupernodes: { afterMissedReports: number } | null
   /**
-   * supernode: due presence records wait while its event loop is busy (see
+   * supernode: due presence records wait while it or its host is busy (see
    * presenceDecision), in both families: publishing presence is background work, not one
    * of the 2007 faults. null: every record is published as soon as it is due
    */

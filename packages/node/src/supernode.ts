@@ -138,10 +138,11 @@ class DefaultSupernode implements Supernode, Startable {
    */
   private readonly seenSupernodes = new Set<string>()
   private readonly promoteSet = new Set<string>()
-  /** users waiting for publication, in the order they attached, with when each is due */
-  private readonly presenceQueue = new Map<string, number>()
-  /** queued users whose publication has waited for a quiet moment (counted once each); a subset of the queue */
-  private readonly deferred = new Set<string>()
+  /**
+   * users waiting for publication, in the order they attached: when each is due, and
+   * whether it has already waited for a quiet moment (counted once)
+   */
+  private readonly presenceQueue = new Map<string, { dueAt: number, deferred: boolean }>()
   private readonly loginIssuer: PeerId
   private readonly random: Random
   private view: NetworkView | undefined
@@ -244,7 +245,6 @@ class DefaultSupernode implements Supernode, Startable {
     await Promise.all(moves)
     this.sessions.clear()
     this.presenceQueue.clear()
-    this.deferred.clear()
     this.promoteSet.clear()
     await this.components.dht.setMode('client').catch(() => {})
     this.ctx.metrics.clients.set(0)
@@ -465,17 +465,13 @@ class DefaultSupernode implements Supernode, Startable {
    */
   private publishPresence (user: string): void {
     this.presenceQueue.delete(user)
-    this.deferred.delete(user)
     if (this.presenceQueue.size >= this.opts.presenceQueueSize) {
       const oldest = this.presenceQueue.keys().next().value
-      if (oldest != null) {
-        this.presenceQueue.delete(oldest)
-        this.deferred.delete(oldest)
-      }
+      if (oldest != null) this.presenceQueue.delete(oldest)
       this.ctx.metrics.presence.inc({ result: 'publish-dropped' })
     }
     // wall time, like the report timer: the delay is real waiting, whatever the clock
-    this.presenceQueue.set(user, Date.now() + this.opts.presenceDelayMs)
+    this.presenceQueue.set(user, { dueAt: Date.now() + this.opts.presenceDelayMs, deferred: false })
     void this.drainPresence()
   }
 
@@ -494,7 +490,8 @@ class DefaultSupernode implements Supernode, Startable {
       while (this.serving && !stop.aborted) {
         const head = this.presenceQueue.entries().next().value
         if (head == null) break
-        const [user, dueAt] = head
+        const [user, entry] = head
+        const { dueAt } = entry
         const wait = dueAt - Date.now()
         if (wait > 0) {
           // the head may change meanwhile (re-attached, dropped): look again after
@@ -504,7 +501,6 @@ class DefaultSupernode implements Supernode, Startable {
         }
         if (!this.sessions.has(user)) {
           this.presenceQueue.delete(user)
-          this.deferred.delete(user)
           this.ctx.metrics.presence.inc({ result: 'publish-skipped' })
           continue
         }
@@ -523,8 +519,8 @@ class DefaultSupernode implements Supernode, Startable {
         const load = since()
         const decision = presenceDecision(this.policy.presencePacing, { busy: load.busy, deferredMs: Date.now() - dueAt })
         if (!decision.publish) {
-          if (!this.deferred.has(user)) {
-            this.deferred.add(user)
+          if (!entry.deferred) {
+            entry.deferred = true
             this.ctx.metrics.presence.inc({ result: 'publish-deferred' })
           }
           this.log.trace('presence for %s waits %d ms: event loop %d %% busy, host CPU %s', user, decision.waitMs,
@@ -533,7 +529,6 @@ class DefaultSupernode implements Supernode, Startable {
           await sleep(decision.waitMs)
           continue
         }
-        this.deferred.delete(user)
         this.presenceQueue.delete(user)
         const value = PresenceRecord.encode({
           user: bytes(peerIdFromString(user).toMultihash().bytes),
@@ -553,7 +548,6 @@ class DefaultSupernode implements Supernode, Startable {
       }
     } finally {
       this.presenceBusy = false
-      this.deferred.clear()
       // demoted and promoted again while this loop slept: the new term's queue needs a loop
       if (this.serving && stop !== this.stopController.signal && this.presenceQueue.size > 0) void this.drainPresence()
     }

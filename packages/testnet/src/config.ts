@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { BlockList, isIP } from 'node:net'
 import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
-import { SWITCH_NAMES } from '@stampede/allocation'
+import { DEFAULT_PRESENCE_PACING, SWITCH_NAMES } from '@stampede/allocation'
 import { ConfigError } from './errors.js'
 import type { LegacySwitches, PolicyDescription } from '@stampede/allocation'
 import type { TimingOptions } from '@stampede/node'
@@ -473,7 +473,7 @@ const KNOWN_FIELDS: Record<string, readonly string[]> = {
   'policy.attachAdmission': ['ratePerSecond', 'burst', 'maxQueueDelayMs', 'refusal'],
   'policy.overload': ['mode', 'refusalsToDrop', 'windowMs'],
   'policy.suspectSupernodes': ['afterMissedReports'],
-  'policy.presencePacing': ['busyShare', 'retryMs', 'maxDeferMs']
+  'policy.presencePacing': Object.keys(DEFAULT_PRESENCE_PACING)
 }
 
 function toConfigErrors (issue: z.core.$ZodIssue, input: unknown, locate: (path: IssuePath, atKey: boolean) => ConfigLocation): ConfigError[] {
