@@ -14,7 +14,7 @@ export { sample, seededRandom, shuffle } from './random.js'
 export type { Random } from './random.js'
 export { isEligible } from './profile.js'
 export type { ResourceProfile, EligibilityRule } from './profile.js'
-export { thresholdPromotion } from './promotion.js'
+export { offeredCandidates, thresholdPromotion } from './promotion.js'
 export type {
   SupernodeState, PromotionCandidate, PromotionInput, PromotionDecision, PromotionPolicy, ThresholdPromotionInit
 } from './promotion.js'

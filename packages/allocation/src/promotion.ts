@@ -175,6 +175,28 @@ function uniqueById<T extends { id: string }> (items: readonly T[]): T[] {
   })
 }
 
+/**
+ * The candidates a supernode names in one load report, at most `max`: first those of them
+ * the login server has ordered promoted (`ordered`), then the rest best first (capacity,
+ * then uptime, then id), as the promotion policy ranks them; untrusted entries are left
+ * out. Uptimes must be as of now, not as last reported.
+ *
+ * Both rules keep an order deliverable. The order reaches its client in the answer to the
+ * client's next heartbeat, and the login server keeps it only while the supernode offers
+ * that client. Ranked by the uptime each client last reported, a supernode whose clients
+ * heartbeat every few seconds named those that had heartbeated last, so the client the
+ * login server had chosen dropped out of the reports just before its own heartbeat came,
+ * every time: at 100 packed peers two orders were repeated for 30 s while 18 peers
+ * waited for a free slot.
+ */
+export function offeredCandidates (candidates: readonly PromotionCandidate[], ordered: ReadonlySet<string>, max: number): PromotionCandidate[] {
+  if (!Number.isFinite(max) || max <= 0) return []
+  const trusted = uniqueById(candidates.filter(isTrustedCandidate))
+  const first = trusted.filter(c => ordered.has(c.id)).sort(byPromotionRank)
+  const rest = trusted.filter(c => !ordered.has(c.id)).sort(byPromotionRank)
+  return [...first, ...rest].slice(0, Math.floor(max))
+}
+
 const NO_CHANGE = (): PromotionDecision => ({ promote: [], demote: [] })
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { inspect } from 'node:util'
 import {
-  DEFAULT_ELIGIBILITY, isEligible, seededRandom, shuffle, thresholdPromotion
+  DEFAULT_ELIGIBILITY, isEligible, offeredCandidates, seededRandom, shuffle, thresholdPromotion
 } from '../src/index.js'
 import type {
   PromotionCandidate, PromotionDecision, PromotionInput, PromotionPolicy, ResourceProfile, SupernodeState
@@ -467,5 +467,43 @@ describe('thresholdPromotion', () => {
       assert.deepEqual(policy.decide(input({ loggedIn: 20, supernodes: sns, candidates: candidates(2) })), NO_CHANGE)
       assert.deepEqual(thresholdPromotion().decide(input({ loggedIn: 20, supernodes: sns, candidates: candidates(2) })).promote, ['c00', 'c01'])
     })
+  })
+})
+
+describe('offeredCandidates', () => {
+  const ids = (cs: PromotionCandidate[]): string[] => cs.map(c => c.id)
+
+  it('names the best first, by capacity, then uptime, then id, at most max', () => {
+    const cs = [candidate('a', 10, 5_000), candidate('b', 20, 1_000), candidate('c', 10, 9_000), candidate('d', 10, 9_000), candidate('e', 5, 99_000)]
+    assert.deepEqual(ids(offeredCandidates(cs, new Set(), 3)), ['b', 'c', 'd'])
+    assert.deepEqual(ids(offeredCandidates(cs, new Set(), 10)), ['b', 'c', 'd', 'a', 'e'])
+  })
+
+  it('names the clients the login server ordered promoted first, however they rank', () => {
+    const cs = [...candidates(10, 10, 60_000), candidate('late', 10, 1_000)]
+    const offered = ids(offeredCandidates(cs, new Set(['late', 'gone']), 4))
+    assert.deepEqual(offered, ['late', 'c00', 'c01', 'c02'], 'an order stays offered; an ordered peer that is not a client is not invented')
+  })
+
+  it('ranks a client that heartbeated long ago by its uptime now, as the login server does', () => {
+    // the caller passes uptimes as of now: 'early' started first and heartbeated 4 s ago,
+    // the others heartbeated just now; the login server's choice is 'early'
+    const nowMs = 10_000
+    const sessions = [
+      { id: 'early', reportedUptimeMs: 2_000, lastHeartbeatMs: 6_000 },
+      ...Array.from({ length: 8 }, (_, i) => ({ id: `n${i}`, reportedUptimeMs: 5_000 + i, lastHeartbeatMs: nowMs }))
+    ]
+    const cs = sessions.map(s => candidate(s.id, 10, s.reportedUptimeMs + (nowMs - s.lastHeartbeatMs)))
+    const offered = ids(offeredCandidates(cs, new Set(), 2))
+    assert.deepEqual(offered, ['early', 'n7'])
+    const policyChoice = thresholdPromotion({ clientsPerSupernode: 1, eligibility: { minUptimeMs: 0 } }).decide(input({ candidates: cs, loggedIn: 1 })).promote
+    assert.equal(policyChoice[0], offered[0], 'the supernode offers the peer the policy picks')
+  })
+
+  it('leaves out untrusted entries and repeats, and names nobody for a bad max', () => {
+    const cs = [candidate('a'), candidate('a', 99), candidate('bad', 10, Number.NaN), { ...candidate(''), id: '' }, candidate('b', 10, 1)]
+    assert.deepEqual(ids(offeredCandidates(cs, new Set(['bad']), 8)), ['a', 'b'])
+    for (const max of [0, -1, Number.NaN]) assert.deepEqual(offeredCandidates(cs, new Set(), max), [])
+    assert.deepEqual(ids(offeredCandidates(cs, new Set(), 1.9)), ['a'])
   })
 })

@@ -1,7 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { setTimeout as sleepFor } from 'node:timers/promises'
-import { admissionScheduler, createPolicy, presenceDecision, seededRandom, shuffle } from '@stampede/allocation'
+import { admissionScheduler, createPolicy, offeredCandidates, presenceDecision, seededRandom, shuffle } from '@stampede/allocation'
 import {
   ATTACH_PROTOCOL, ClientFrame, KAD_PROTOCOL, MAX_CANDIDATES, MAX_RETRY_AFTER_MS, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
   MAX_REFERRALS, MAX_REPORT_ACK_BYTES, PRESENCE_KEY_PREFIX, PRESENCE_PROTOCOL, PresenceAnswer,
@@ -569,11 +569,13 @@ class DefaultSupernode implements Supernode, Startable {
 
   private candidates (): SupernodeReport['candidates'] {
     const now = this.ctx.clock.now()
-    return [...this.sessions.values()]
+    // uptimes as of now, and the clients the login server ordered promoted first: both keep
+    // an order offered until the client's heartbeat carries it (see offeredCandidates)
+    const all = [...this.sessions.values()]
       .filter(s => s.profile.reachable && s.profile.capacity > 0)
-      .sort((a, b) => (b.profile.capacity - a.profile.capacity) || (b.uptimeMs - a.uptimeMs))
-      .slice(0, this.opts.candidatesPerReport)
-      .map(s => ({ id: bytes(peerIdFromString(s.id).toMultihash().bytes), profile: s.profile, uptimeMs: s.uptimeMs + (now - s.lastHeartbeatMs) }))
+      .map(s => ({ id: s.id, profile: s.profile, uptimeMs: s.uptimeMs + (now - s.lastHeartbeatMs) }))
+    return offeredCandidates(all, this.promoteSet, this.opts.candidatesPerReport)
+      .map(c => ({ id: bytes(peerIdFromString(c.id).toMultihash().bytes), profile: c.profile, uptimeMs: c.uptimeMs }))
   }
 
   private async report (): Promise<void> {
