@@ -98,10 +98,12 @@ export interface AllocationPolicy {
   readonly referralHoldMs: number
   /**
    * login server: which supernodes it stops referring before they expire. A supernode that
-   * has missed `afterMissedReports` load reports, or that a client reports unreachable, or
-   * whose last connection to the login server went down, and has not reported since, is
-   * neither referred nor counted as spare capacity (a live one clears itself with its next
-   * report). null: referred until it expires (legacy `staleHostCache`)
+   * has missed `afterMissedReports` load reports is not referred until it reports again; one
+   * that a client reports unreachable, or whose last connection to the login server went
+   * down, and has not reported since, is neither referred nor counted as spare capacity, so
+   * a replacement may be promoted at once (a live one clears itself with its next report).
+   * Lateness alone does not take a supernode out of the count: on a busy machine reports are
+   * late all the time. null: referred until it expires (legacy `staleHostCache`)
    */
   readonly suspectSupernodes: { afterMissedReports: number } | null
   /**

@@ -6,13 +6,13 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { tcp } from '@libp2p/tcp'
 import { lpStream } from '@libp2p/utils'
 import { multiaddr } from '@multiformats/multiaddr'
-import { LOGIN_PROTOCOL, LoginRequest, MAX_LOGIN_RESPONSE_BYTES, RefusalReason, decode } from '@stampede/wire'
+import { LOGIN_PROTOCOL, LoginRequest, MAX_LOGIN_RESPONSE_BYTES, MAX_REPORT_ACK_BYTES, REPORT_PROTOCOL, RefusalReason, SupernodeReport, decode } from '@stampede/wire'
 import { createLibp2p } from 'libp2p'
 import { infoFromWire } from '../src/framing.js'
 import { createOverlayNode } from '../src/index.js'
 import { makeTempDir, metricValue, removeTempDir, waitFor } from './helpers.js'
 import type { OverlayNode, OverlayNodeInit, TimingOptions } from '../src/index.js'
-import type { Libp2p } from '@libp2p/interface'
+import type { Libp2p, Stream } from '@libp2p/interface'
 import type { ResourceProfile } from '@stampede/allocation'
 import type { LoginResponse } from '@stampede/wire'
 
@@ -197,5 +197,47 @@ describe('referrals of the login server: suspect supernodes and held requests', 
     const res = await ask(raw, login, { token: first.token, waitMs: 10_000 }, 12_000)
     assert.equal(res.refusal?.reason, RefusalReason.NO_SUPERNODE)
     assert.ok(Date.now() - started < 1_000, `answered after ${Date.now() - started} ms`)
+  })
+  it('counts a supernode that is only late with its report until it expires (adaptive): no replacement for lateness', async () => {
+    const events: Array<{ type: string, ts: number, peer?: string, supernode?: string }> = []
+    const dataDir = await makeTempDir('stampede-referral-late-')
+    dirs.push(dataDir)
+    // reports due every 400 ms: late (suspect for referrals) after 600 ms, expired after 2.5 s
+    const login = await createOverlayNode({
+      name: 'login',
+      role: 'login',
+      dataDir,
+      eventLog: false,
+      seed: 1,
+      timing: { ...TIMING, reportIntervalMs: 400, supernodeExpiryMs: 2_500 },
+      policy: { family: 'adaptive' },
+      promotion: { clientsPerSupernode: 100, minSupernodes: 1, eligibility: { minUptimeMs: 0 } },
+      onEvent: (e) => { events.push({ ...(e as { type: string }), ts: Date.now() }) }
+    })
+    nodes.push(login)
+    // a supernode by hand: one report with room for everyone, then silence on an open connection
+    const sn = await rawPeer()
+    const snToken = (await ask(sn, login, {})).token
+    const stream: Stream = await sn.dialProtocol(login.status().addrs.map(a => multiaddr(a)), REPORT_PROTOCOL, { signal: AbortSignal.timeout(3_000) })
+    const lp = lpStream(stream, { maxDataLength: MAX_REPORT_ACK_BYTES })
+    await lp.write(SupernodeReport.encode({ token: snToken, addrs: [], load: 0, capacity: 10, candidates: [], uptimeMs: 60_000, profile: DESKTOP }))
+    const ack = decode.reportAck((await lp.read({ signal: AbortSignal.timeout(3_000) })).subarray())
+    assert.equal(ack.refusal, undefined)
+    const reportedAt = Date.now()
+    // a desktop logs in: a candidate, not needed while the silent supernode counts
+    const desktop = await rawPeer()
+    const res = await ask(desktop, login, { profile: DESKTOP, uptimeMs: 60_000 })
+    assert.equal(res.promote, false)
+
+    const ordered = (): number | undefined => events.find(e => e.type === 'promotion-ordered')?.ts
+    await new Promise(resolve => setTimeout(resolve, 2_000 - (Date.now() - reportedAt)))
+    assert.equal(ordered(), undefined, 'late by several reports, but still connected: no replacement ordered')
+    assert.ok(login.status().network?.supernodes.some(s => s.id === sn.peerId.toString()), 'not expired yet')
+
+    // once it expires, the gap is seen and the desktop is ordered promoted
+    await waitFor('a replacement ordered once the silent supernode expired', () => ordered() != null, 4_000, 50)
+    const expiredAt = events.find(e => e.type === 'supernode-expired' && e.supernode === sn.peerId.toString())?.ts
+    assert.ok(expiredAt != null && (ordered() ?? 0) >= expiredAt, 'ordered after the expiry, not before')
+    stream.abort(new Error('done'))
   })
 })
