@@ -191,10 +191,10 @@ function uniqueById<T extends { id: string }> (items: readonly T[]): T[] {
  */
 export function offeredCandidates (candidates: readonly PromotionCandidate[], ordered: ReadonlySet<string>, max: number): PromotionCandidate[] {
   if (!Number.isFinite(max) || max <= 0) return []
-  const trusted = uniqueById(candidates.filter(isTrustedCandidate))
-  const first = trusted.filter(c => ordered.has(c.id)).sort(byPromotionRank)
-  const rest = trusted.filter(c => !ordered.has(c.id)).sort(byPromotionRank)
-  return [...first, ...rest].slice(0, Math.floor(max))
+  const isOrdered = (c: PromotionCandidate): number => ordered.has(c.id) ? 1 : 0
+  return uniqueById(candidates.filter(isTrustedCandidate))
+    .sort((a, b) => (isOrdered(b) - isOrdered(a)) || byPromotionRank(a, b))
+    .slice(0, Math.floor(max))
 }
 
 const NO_CHANGE = (): PromotionDecision => ({ promote: [], demote: [] })

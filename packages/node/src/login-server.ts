@@ -550,13 +550,14 @@ class DefaultLoginServer implements LoginServer, Startable {
   }
 
   private promotionInput (now: number, candidates: PromotionCandidate[]): Parameters<PromotionPolicy['decide']>[0] {
-    // suspects count as neither supply nor spare capacity: emergency promotion sees the gap.
+    // suspects (only policies that suspect mark any) count as neither supply nor spare
+    // capacity: emergency promotion sees the gap.
     // A supernode that is only late with its report still counts until it expires: on a
     // saturated machine reports are late all the time, and a replacement promoted for each
     // late one was an excess supernode later demoted, its clients moved (1,000 packed peers:
     // 53 supernodes where 40 were wanted, 18 expiries, 3 excess demotions during bring-up)
     const supernodes: SupernodeState[] = [...this.supernodes.values()]
-      .filter(s => !this.demoting.has(s.id) && !(this.allocation.suspectSupernodes != null && s.suspect))
+      .filter(s => !this.demoting.has(s.id) && !s.suspect)
       .map(s => ({ id: s.id, load: s.load + s.referred, capacity: s.capacity, promotedAtMs: s.promotedAtMs, lastReportMs: s.lastReportMs }))
     for (const [id, p] of this.pending) {
       supernodes.push({ id, load: 0, capacity: p.capacity, promotedAtMs: p.orderedAtMs, lastReportMs: p.orderedAtMs })

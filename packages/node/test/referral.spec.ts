@@ -198,6 +198,7 @@ describe('referrals of the login server: suspect supernodes and held requests', 
     assert.equal(res.refusal?.reason, RefusalReason.NO_SUPERNODE)
     assert.ok(Date.now() - started < 1_000, `answered after ${Date.now() - started} ms`)
   })
+
   it('counts a supernode that is only late with its report until it expires (adaptive): no replacement for lateness', async () => {
     const events: Array<{ type: string, ts: number, peer?: string, supernode?: string }> = []
     const dataDir = await makeTempDir('stampede-referral-late-')
