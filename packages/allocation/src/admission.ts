@@ -42,6 +42,24 @@ export function checkAdmission (field: string, s: AdmissionSettings): void {
   }
 }
 
+/** The queue bound {@link sheddingAdmission} puts on a policy that has none. */
+export const SHEDDING_MAX_QUEUE_DELAY_MS = 1_000
+
+/**
+ * The same service rate with the queue bounded and refusals explicit: how a server that
+ * sheds load admits work whatever the network's policy. The operator's own ("mega")
+ * supernodes run it: under the legacy policy's unbounded queue a few of them, herded onto
+ * by hundreds of clients, promised slots seconds away, every client gave up first and
+ * retried into a longer queue, and the lever that should end the outage did not. A bound
+ * already set is kept; with none, `maxQueueDelayMs` (default
+ * {@link SHEDDING_MAX_QUEUE_DELAY_MS}) applies.
+ */
+export function sheddingAdmission (settings: AdmissionSettings, maxQueueDelayMs = SHEDDING_MAX_QUEUE_DELAY_MS): AdmissionSettings {
+  const shed: AdmissionSettings = { ...settings, maxQueueDelayMs: settings.maxQueueDelayMs ?? maxQueueDelayMs, refusal: 'explicit' }
+  checkAdmission('sheddingAdmission', shed)
+  return shed
+}
+
 /**
  * A FIFO service queue as a virtual schedule (the generic cell rate algorithm): each
  * admitted request is given the next service slot `1000 / ratePerSecond` ms after the

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { admissionScheduler, InvalidAllocationConfigError, manualClock } from '../src/index.js'
+import { admissionScheduler, InvalidAllocationConfigError, manualClock, sheddingAdmission, SHEDDING_MAX_QUEUE_DELAY_MS } from '../src/index.js'
 import type { AdmissionSettings, AdmissionTicket } from '../src/index.js'
 
 function settings (overrides: Partial<AdmissionSettings> = {}): AdmissionSettings {
@@ -218,5 +218,39 @@ describe('admissionScheduler', () => {
       }
       assertField(() => admissionScheduler(settings({ ratePerSecond: '10' as unknown as number }), clock), 'admission.ratePerSecond')
     })
+  })
+})
+
+describe('sheddingAdmission', () => {
+  it('bounds an unbounded queue and refuses explicitly, at the same rate and burst', () => {
+    const shed = sheddingAdmission(settings({ ratePerSecond: 50, burst: 25, maxQueueDelayMs: null, refusal: 'silent' }))
+    assert.deepEqual(shed, { ratePerSecond: 50, burst: 25, maxQueueDelayMs: SHEDDING_MAX_QUEUE_DELAY_MS, refusal: 'explicit' })
+  })
+
+  it('keeps a bound that is already set, and takes another default when given', () => {
+    assert.equal(sheddingAdmission(settings({ maxQueueDelayMs: 200 })).maxQueueDelayMs, 200)
+    assert.equal(sheddingAdmission(settings({ maxQueueDelayMs: 0 })).maxQueueDelayMs, 0)
+    assert.equal(sheddingAdmission(settings(), 300).maxQueueDelayMs, 300)
+  })
+
+  it('turns a herd that an unbounded queue would keep for seconds into refusals past the bound', () => {
+    // 100 clients at once at a 50/s supernode: unbounded, the last waits ~2 s, longer than
+    // a client that gives up after 1.5 s; shedding, nobody is promised more than 1 s
+    const herd = (s: AdmissionSettings): AdmissionTicket[] => {
+      const admission = admissionScheduler(s, manualClock())
+      return Array.from({ length: 100 }, () => admission.reserve())
+    }
+    const unbounded = herd(settings({ ratePerSecond: 50, burst: 1, maxQueueDelayMs: null }))
+    assert.ok(unbounded.every(t => t.kind === 'admit'))
+    assert.ok(Math.max(...unbounded.map(admittedDelay)) > 1_500)
+    const shed = herd(sheddingAdmission(settings({ ratePerSecond: 50, burst: 1, maxQueueDelayMs: null, refusal: 'silent' })))
+    const admitted = shed.filter(t => t.kind === 'admit').map(admittedDelay)
+    assert.ok(Math.max(...admitted) <= SHEDDING_MAX_QUEUE_DELAY_MS)
+    assert.equal(admitted.length, 51, 'one slot every 20 ms up to 1 s, the first at once')
+    for (const t of shed.filter(t => t.kind === 'refuse')) assert.equal(refusal(t).silent, false)
+  })
+
+  it('rejects a negative bound by name', () => {
+    assertField(() => sheddingAdmission(settings(), -1), 'sheddingAdmission.maxQueueDelayMs')
   })
 })

@@ -1,7 +1,7 @@
 import { logger } from '@libp2p/logger'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { setTimeout as sleepFor } from 'node:timers/promises'
-import { admissionScheduler, createPolicy, offeredCandidates, presenceDecision, seededRandom, shuffle } from '@stampede/allocation'
+import { admissionScheduler, createPolicy, sheddingAdmission, offeredCandidates, presenceDecision, seededRandom, shuffle } from '@stampede/allocation'
 import {
   ATTACH_PROTOCOL, ClientFrame, KAD_PROTOCOL, MAX_CANDIDATES, MAX_RETRY_AFTER_MS, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
   MAX_REFERRALS, MAX_REPORT_ACK_BYTES, PRESENCE_KEY_PREFIX, PRESENCE_PROTOCOL, PresenceAnswer,
@@ -27,7 +27,7 @@ import type { Identify } from '@libp2p/identify'
 import type { Connection, PeerId, PeerStore, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { KadDHT, SingleKadDHT } from '@libp2p/kad-dht'
-import type { AdmissionScheduler, AllocationPolicy, Random, ResourceProfile } from '@stampede/allocation'
+import type { AdmissionScheduler, AdmissionSettings, AllocationPolicy, Random, ResourceProfile } from '@stampede/allocation'
 import type { NetworkView, ReportAck, SupernodeInfo } from '@stampede/wire'
 
 /** Where the login server is: its PeerId and addresses. */
@@ -73,7 +73,8 @@ export interface SupernodeInit {
   /**
    * a dedicated server the operator runs (a "mega-supernode", authorised out of band): it
    * never drops its role under overload, whatever the policy's overload rule, and sheds
-   * the excess by refusing instead; @default false
+   * the excess by refusing instead: its attach queue is bounded and its refusals explicit
+   * under any policy (sheddingAdmission); @default false
    */
   dedicated?: boolean
   /** the login server told this supernode to step down, or it dropped its role under overload */
@@ -167,7 +168,7 @@ class DefaultSupernode implements Supernode, Startable {
     this.loginIssuer = peerIdFromString(init.loginServer.id)
     this.random = init.random ?? seededRandom(Date.now())
     this.policy = init.policy ?? createPolicy({ family: 'adaptive' }, this.ctx.clock)
-    this.admission = admissionScheduler(this.policy.attachAdmission, this.ctx.clock)
+    this.admission = admissionScheduler(this.attachAdmission(), this.ctx.clock)
     this.opts = {
       reportIntervalMs: init.reportIntervalMs ?? DEFAULT_REPORT_INTERVAL_MS,
       heartbeatTimeoutMs: init.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS,
@@ -198,6 +199,11 @@ class DefaultSupernode implements Supernode, Startable {
     return [...this.sessions.values()].map(s => ({ id: s.id, attachedAtMs: s.attachedAtMs, lastHeartbeatMs: s.lastHeartbeatMs, profile: s.profile }))
   }
 
+  /** The policy's attach admission; a dedicated supernode sheds load whatever the policy (sheddingAdmission). */
+  private attachAdmission (): AdmissionSettings {
+    return this.init.dedicated === true ? sheddingAdmission(this.policy.attachAdmission) : this.policy.attachAdmission
+  }
+
   knownSupernodes (): SupernodeInfo[] {
     return [...this.known.values()].map(k => infoToWire(k))
   }
@@ -208,7 +214,7 @@ class DefaultSupernode implements Supernode, Startable {
     this.serving = true
     this.dropping = false
     this.refusals.length = 0
-    this.admission = admissionScheduler(this.policy.attachAdmission, this.ctx.clock)
+    this.admission = admissionScheduler(this.attachAdmission(), this.ctx.clock)
     this.stopController = new AbortController()
     const opts = { maxInboundStreams: MAX_INBOUND_STREAMS, maxOutboundStreams: MAX_OUTBOUND_STREAMS }
     await this.components.registrar.handle(ATTACH_PROTOCOL, (s, c) => this.onAttach(s, c), opts)
@@ -364,7 +370,7 @@ class DefaultSupernode implements Supernode, Startable {
     const previous = this.sessions.get(id)
     if (previous == null && this.sessions.size >= this.capacity) {
       this.noteRefusal()
-      if (this.policy.attachAdmission.refusal === 'silent') {
+      if (this.admission.settings.refusal === 'silent') {
         await this.ignore(stream, 'silent')
         return
       }

@@ -47,10 +47,10 @@ describe('overlay: a dedicated (operator) supernode under the legacy overload ru
    * A login server, a capacity-1 supernode (the operator's, or a desktop the login server
    * promotes) and a laptop that takes its one slot.
    */
-  async function fullSupernode (dedicated: boolean): Promise<{ sn: OverlayNode, events: OverlayEvent[], loginKey: PrivateKey }> {
+  async function fullSupernode (dedicated: boolean, policy: PolicyDescription = POLICY): Promise<{ sn: OverlayNode, events: OverlayEvent[], loginKey: PrivateKey }> {
     const root = await dirs.make()
     const login = await createOverlayNode({
-      name: 'login', role: 'login', dataDir: root, timing: FAST_TIMING, seed: 7, policy: POLICY, promotion: POLICY.promotion
+      name: 'login', role: 'login', dataDir: root, timing: FAST_TIMING, seed: 7, policy, promotion: policy.promotion
     })
     nodes.push(login)
     const loginServer = { id: login.peerId.toString(), addrs: login.status().addrs }
@@ -71,14 +71,14 @@ describe('overlay: a dedicated (operator) supernode under the legacy overload ru
       loginServer,
       timing: FAST_TIMING,
       seed: 11,
-      policy: POLICY,
+      policy,
       operatorToken,
       // up for an hour already: the legacy long-uptime rule does not hold back the desktop
       priorUptimeMs: 3_600_000,
       onEvent: (e) => { events.push(e) }
     })
     nodes.push(sn)
-    const laptop = await createOverlayNode({ name: 'laptop', role: 'peer', dataDir: await dirs.make(), profile: LAPTOP, loginServer, timing: FAST_TIMING, seed: 20, policy: POLICY })
+    const laptop = await createOverlayNode({ name: 'laptop', role: 'peer', dataDir: await dirs.make(), profile: LAPTOP, loginServer, timing: FAST_TIMING, seed: 20, policy })
     nodes.push(laptop)
     await waitFor(`${sn.name} to serve the laptop`, () => sn.role === 'supernode' && sn.status().load === 1, 10_000)
     return { sn, events, loginKey }
@@ -111,5 +111,20 @@ describe('overlay: a dedicated (operator) supernode under the legacy overload ru
     assert.deepEqual(events.filter(e => e.type === 'role-dropped' || e.type === 'demoted'), [])
     assert.equal(sn.role, 'supernode')
     assert.equal(sn.status().load, 1)
+  })
+
+  it('a dedicated supernode bounds its attach queue and refuses explicitly, though the legacy queue is unbounded', async () => {
+    // one attach a second: the laptop's took the slot of its second, so three more at once
+    // would wait up to 3 s in the legacy queue; the dedicated one promises at most 1 s
+    const slow: PolicyDescription = { ...POLICY, attachAdmission: { ratePerSecond: 1, burst: 1 } }
+    const { sn, events, loginKey } = await fullSupernode(true, slow)
+    const replies = await Promise.all([0, 1, 2].map(async () => await attach(sn, loginKey)))
+    const reasons = replies.map(r => r.refusal?.reason)
+    assert.ok(reasons.includes(RefusalReason.RATE_LIMITED), `expected a RATE_LIMITED refusal, got ${JSON.stringify(reasons)}`)
+    for (const r of replies.filter(r => r.refusal?.reason === RefusalReason.RATE_LIMITED)) {
+      assert.ok((r.refusal?.retryAfterMs ?? 0) > 0, 'the refusal says when to come back')
+    }
+    assert.ok(await metricValue(sn.metrics, 'stampede_attach_requests_total', { result: 'rate-limited' }) >= 1)
+    assert.deepEqual(events.filter(e => e.type === 'role-dropped' || e.type === 'demoted'), [])
   })
 })
