@@ -15,6 +15,11 @@ export interface SupernodeState {
   capacity: number
   promotedAtMs: number
   lastReportMs: number
+  /**
+   * the operator's own server (a "mega-supernode"): it counts as supply but is never
+   * demoted; @default false
+   */
+  dedicated?: boolean
 }
 
 /** A peer that could be promoted; not yet filtered for eligibility. */
@@ -203,7 +208,8 @@ const NO_CHANGE = (): PromotionDecision => ({ promote: [], demote: [] })
  * Keeps the supernode count and capacity in proportion to demand (logged-in plus
  * recently unserved peers). When short of supernodes or of capacity it promotes the best
  * eligible candidates, at most `maxPromotionsPerRound`; when well over what it needs it
- * demotes the least loaded supernode that has served `minTenureMs`, one per round. A
+ * demotes the least loaded supernode that has served `minTenureMs` (never a dedicated
+ * one, the operator's own), one per round. A
  * round never promotes and demotes together, and the demotion band sits well above the
  * promotion threshold so the count does not flap.
  *
@@ -236,7 +242,7 @@ export function thresholdPromotion (init: ThresholdPromotionInit = {}): Promotio
     }
 
     const victim = supernodes
-      .filter(sn => input.nowMs - sn.promotedAtMs >= config.minTenureMs)
+      .filter(sn => sn.dedicated !== true && input.nowMs - sn.promotedAtMs >= config.minTenureMs)
       .sort(byDemotionRank)[0]
     if (victim == null || totalCapacity - victim.capacity < wantedCapacity) {
       return NO_CHANGE()

@@ -246,6 +246,16 @@ describe('thresholdPromotion', () => {
       assert.deepEqual(excess(young(NOW + 60_000)).demote, ['s2'])
     })
 
+    it('never demotes a dedicated (operator\'s) supernode, though it counts as supply', () => {
+      const mega = (id: string, load: number): SupernodeState => ({ ...supernode(id, load, 40), dedicated: true })
+      // the idle operator's supernode is the least loaded: the next least loaded goes instead
+      assert.deepEqual(excess([supernode('s1', 3, 10), supernode('s2', 2, 10), mega('m1', 0)]).demote, ['s2'])
+      // only the operator's are in excess: nothing happens
+      assert.deepEqual(excess([mega('m1', 0), mega('m2', 1), mega('m3', 0)]), NO_CHANGE)
+      // and they still count: three of them are an excess that removes an ordinary one
+      assert.deepEqual(excess([mega('m1', 0), mega('m2', 0), supernode('s1', 4, 10)]).demote, ['s1'])
+    })
+
     it('honours a configured tenure', () => {
       const sns = [supernode('s1', 3, 10, NOW - 1_000), supernode('s2', 2, 10, NOW - 1_000), supernode('s3', 0, 10, NOW - 1_000)]
       const decide = (minTenureMs: number): PromotionDecision =>

@@ -403,15 +403,19 @@ class DefaultLoginServer implements LoginServer, Startable {
   private async handleReport (f: FramedStream, report: SupernodeReport, connection: Connection, signal: AbortSignal): Promise<boolean> {
     const stream = f.stream
     let tokenExpiresAtMs: number
+    let dedicated: boolean
     try {
       // a supernode sends the same token every report interval: its signature is checked
       // once, not every second (the check was a tenth of the login server's CPU at 400 peers)
       const known = this.supernodes.get(connection.remotePeer.toString())
       if (known != null && known.tokenExpiresAtMs > this.ctx.clock.now() && equals(known.token, report.token)) {
         tokenExpiresAtMs = known.tokenExpiresAtMs
+        dedicated = known.dedicated === true
       } else {
         const body = await verifyToken(report.token, { issuerKey: this.components.privateKey.publicKey, peer: connection.remotePeer, nowMs: this.ctx.clock.now() })
         tokenExpiresAtMs = body.expiresAtMs
+        // the operator's own supernode, by the signed claim in its token: never demoted
+        dedicated = body.operator
       }
     } catch (err: unknown) {
       if ((err as Error)?.name === 'TokenError') {
@@ -451,7 +455,8 @@ class DefaultLoginServer implements LoginServer, Startable {
         wire: { id: bytes(connection.remotePeer.toMultihash().bytes), addrs: addrsToWire(addrs) },
         reportedAddrs: report.addrs,
         token: report.token,
-        tokenExpiresAtMs
+        tokenExpiresAtMs,
+        dedicated
       }
       this.supernodes.set(id, sn)
       this.pending.delete(id)
@@ -467,6 +472,7 @@ class DefaultLoginServer implements LoginServer, Startable {
       }
       sn.token = report.token
       sn.tokenExpiresAtMs = tokenExpiresAtMs
+      sn.dedicated = dedicated
       sn.load = report.load
       sn.capacity = report.capacity
       sn.lastReportMs = now
@@ -558,7 +564,7 @@ class DefaultLoginServer implements LoginServer, Startable {
     // 53 supernodes where 40 were wanted, 18 expiries, 3 excess demotions during bring-up)
     const supernodes: SupernodeState[] = [...this.supernodes.values()]
       .filter(s => !this.demoting.has(s.id) && !s.suspect)
-      .map(s => ({ id: s.id, load: s.load + s.referred, capacity: s.capacity, promotedAtMs: s.promotedAtMs, lastReportMs: s.lastReportMs }))
+      .map(s => ({ id: s.id, load: s.load + s.referred, capacity: s.capacity, promotedAtMs: s.promotedAtMs, lastReportMs: s.lastReportMs, ...(s.dedicated === true ? { dedicated: true } : {}) }))
     for (const [id, p] of this.pending) {
       supernodes.push({ id, load: 0, capacity: p.capacity, promotedAtMs: p.orderedAtMs, lastReportMs: p.orderedAtMs })
     }

@@ -10,6 +10,11 @@ export interface IssueTokenOptions {
   issuer: PeerId
   nowMs: number
   ttlMs: number
+  /**
+   * the operator's own (dedicated) supernode: the login server's allocation policy never
+   * demotes it; only the operator mints these (`Testnet.addPeers({ operator: true })`)
+   */
+  operator?: boolean
 }
 
 /** The login server signs a token binding a user name to the peer that logged in. */
@@ -19,7 +24,8 @@ export async function issueToken (key: PrivateKey, opts: IssueTokenOptions): Pro
     user: opts.user,
     issuedAtMs: opts.nowMs,
     expiresAtMs: opts.nowMs + opts.ttlMs,
-    issuer: bytes(opts.issuer.toMultihash().bytes)
+    issuer: bytes(opts.issuer.toMultihash().bytes),
+    operator: opts.operator === true
   })
   const signature = await key.sign(body)
   return SignedToken.encode({ body, signature: bytes(signature) })

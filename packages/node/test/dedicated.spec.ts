@@ -59,7 +59,7 @@ describe('overlay: a dedicated (operator) supernode under the legacy overload ru
     let operatorToken: string | undefined
     if (dedicated) {
       const key = await loadOrCreateIdentity(snDir)
-      const token = await issueToken(loginKey, { peer: peerIdFromPrivateKey(key), user: 'mega', issuer: peerIdFromPrivateKey(loginKey), nowMs: Date.now(), ttlMs: 3_600_000 })
+      const token = await issueToken(loginKey, { peer: peerIdFromPrivateKey(key), user: 'mega', issuer: peerIdFromPrivateKey(loginKey), nowMs: Date.now(), ttlMs: 3_600_000, operator: true })
       operatorToken = Buffer.from(token).toString('base64')
     }
     const events: OverlayEvent[] = []
@@ -126,5 +126,57 @@ describe('overlay: a dedicated (operator) supernode under the legacy overload ru
     }
     assert.ok(await metricValue(sn.metrics, 'stampede_attach_requests_total', { result: 'rate-limited' }) >= 1)
     assert.deepEqual(events.filter(e => e.type === 'role-dropped' || e.type === 'demoted'), [])
+  })
+})
+
+/**
+ * The operator's supernodes carry a signed claim in their token; the login server's
+ * allocation policy counts them but never orders one to step down as excess.
+ */
+describe('overlay: the login server never demotes the operator\'s supernodes', () => {
+  const dirs = new TempDirs('stampede-dedicated-excess-')
+  const nodes: OverlayNode[] = []
+  /** no tenure, one supernode per 10 clients: with no clients, three supernodes are an excess */
+  const EXCESS: PolicyDescription = { family: 'adaptive', promotion: { clientsPerSupernode: 10, minSupernodes: 1, minTenureMs: 0 } }
+  const MEGA: ResourceProfile = { name: 'mega', reachable: true, capacity: 40, bandwidthKbps: 100_000 }
+
+  after(async () => {
+    for (const n of nodes) await n.stop().catch(() => {})
+    await dirs.removeAll()
+  })
+
+  /** A login server and three operator supernodes, their tokens minted with or without the claim. */
+  async function threeMegas (claim: boolean): Promise<OverlayEvent[]> {
+    const root = await dirs.make()
+    const login = await createOverlayNode({ name: 'login', role: 'login', dataDir: root, timing: FAST_TIMING, seed: 7, policy: EXCESS, promotion: EXCESS.promotion })
+    nodes.push(login)
+    const loginServer = { id: login.peerId.toString(), addrs: login.status().addrs }
+    const loginKey = await loadOrCreateIdentity(root)
+    const events: OverlayEvent[] = []
+    for (let i = 1; i <= 3; i++) {
+      const dataDir = await dirs.make()
+      const key = await loadOrCreateIdentity(dataDir)
+      const token = await issueToken(loginKey, { peer: peerIdFromPrivateKey(key), user: `mega-${i}`, issuer: peerIdFromPrivateKey(loginKey), nowMs: Date.now(), ttlMs: 3_600_000, operator: claim })
+      const sn = await createOverlayNode({
+        name: `mega-${i}`, role: 'peer', dataDir, profile: MEGA, loginServer, timing: FAST_TIMING, seed: 30 + i, policy: EXCESS,
+        operatorToken: Buffer.from(token).toString('base64'),
+        onEvent: (e) => { events.push(e) }
+      })
+      nodes.push(sn)
+    }
+    await waitFor('three supernodes registered', () => login.status().network?.supernodes.length === 3, 10_000)
+    return events
+  }
+
+  it('orders a supernode whose token has no claim to step down as excess (the control)', async () => {
+    const events = await threeMegas(false)
+    await waitFor('an excess demotion', () => events.some(e => e.type === 'demoted' && e.reason === 'excess'), 10_000)
+  })
+
+  it('orders none of the three down when their tokens carry the operator\'s claim', async () => {
+    const events = await threeMegas(true)
+    // the control above is demoted within a few report intervals (200 ms each); wait 15
+    await new Promise(resolve => setTimeout(resolve, 15 * FAST_TIMING.reportIntervalMs))
+    assert.deepEqual(events.filter(e => e.type === 'demoted' || e.type === 'supernode-inactive'), [])
   })
 })

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { before, describe, it } from 'node:test'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { SignedToken, TokenBody } from '@stampede/wire'
+import { SignedToken, TokenBody, decode } from '@stampede/wire'
 import { TokenError, issueToken, verifyToken } from '../src/index.js'
 import { rejection } from './helpers.js'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
@@ -43,6 +43,16 @@ describe('login tokens', () => {
     assert.deepEqual(body.issuer, issuer.toMultihash().bytes)
     // still valid one millisecond before expiry
     await verifyToken(token, { issuerKey: issuerKey.publicKey, peer, nowMs: NOW + TTL - 1 })
+  })
+
+  it('carries the operator\'s claim only when minted with it, under the signature', async () => {
+    assert.equal((await verifyToken(token, { issuerKey: issuerKey.publicKey, peer, nowMs: NOW })).operator, false)
+    const mega = await issueToken(issuerKey, { peer, user: 'mega', issuer, nowMs: NOW, ttlMs: TTL, operator: true })
+    assert.equal((await verifyToken(mega, { issuerKey: issuerKey.publicKey, peer, nowMs: NOW })).operator, true)
+    // a peer cannot add the claim to its own token: the signature no longer matches
+    const signed = decode.signedToken(token)
+    const forged = SignedToken.encode({ body: TokenBody.encode({ ...decode.tokenBody(signed.body), operator: true }), signature: signed.signature })
+    await assertTokenError(verifyToken(forged, { issuerKey: issuerKey.publicKey, peer, nowMs: NOW }), /bad signature/)
   })
 
   it('rejects a token checked against another issuer key', async () => {

@@ -683,7 +683,7 @@ export class Testnet {
       if (loginKey != null) {
         const key = await loadOrCreateIdentity(dataDir)
         const token = await issueToken(loginKey, {
-          peer: peerIdFromPrivateKey(key), user: name, issuer: peerIdFromPrivateKey(loginKey), nowMs: Date.now(), ttlMs: this.config.loginServer.tokenTtlMs
+          peer: peerIdFromPrivateKey(key), user: name, issuer: peerIdFromPrivateKey(loginKey), nowMs: Date.now(), ttlMs: this.config.loginServer.tokenTtlMs, operator: true
         })
         settings.operatorToken = Buffer.from(token).toString('base64')
       }

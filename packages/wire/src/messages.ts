@@ -1215,6 +1215,7 @@ export interface TokenBody {
   issuedAtMs: number
   expiresAtMs: number
   issuer: Uint8Array<ArrayBuffer>
+  operator: boolean
 }
 
 export namespace TokenBody {
@@ -1252,6 +1253,11 @@ export namespace TokenBody {
           w.bytes(obj.issuer)
         }
 
+        if ((obj.operator != null && obj.operator !== false)) {
+          w.uint32(48)
+          w.bool(obj.operator)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1261,7 +1267,8 @@ export namespace TokenBody {
           user: '',
           issuedAtMs: 0,
           expiresAtMs: 0,
-          issuer: uint8ArrayAlloc(0)
+          issuer: uint8ArrayAlloc(0),
+          operator: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1288,6 +1295,10 @@ export namespace TokenBody {
             }
             case 5: {
               obj.issuer = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.operator = reader.bool()
               break
             }
             default: {
@@ -1340,6 +1351,13 @@ export namespace TokenBody {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.operator`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1377,6 +1395,11 @@ export namespace TokenBody {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface TokenBodyOperatorFieldEvent {
+    field: '$.operator'
+    value: boolean
+  }
+
   export function encode (obj: Partial<TokenBody>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, TokenBody.codec())
   }
@@ -1385,7 +1408,7 @@ export namespace TokenBody {
     return decodeMessage(buf, TokenBody.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TokenBody>): Generator<TokenBodyPeerFieldEvent | TokenBodyUserFieldEvent | TokenBodyIssuedAtMsFieldEvent | TokenBodyExpiresAtMsFieldEvent | TokenBodyIssuerFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<TokenBody>): Generator<TokenBodyPeerFieldEvent | TokenBodyUserFieldEvent | TokenBodyIssuedAtMsFieldEvent | TokenBodyExpiresAtMsFieldEvent | TokenBodyIssuerFieldEvent | TokenBodyOperatorFieldEvent> {
     return streamMessage(buf, TokenBody.codec(), opts)
   }
 }

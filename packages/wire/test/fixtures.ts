@@ -88,7 +88,7 @@ export const samples: Array<Sample<unknown>> = [
     body: bytes(100, 4), signature: bytes(64, 5)
   }, SignedToken.encode, decode.signedToken),
   sample<TokenBody>('tokenBody', {
-    peer: bytes(PEER_ID_BYTES, 1), user: 'alice', issuedAtMs: 1_760_000_000_000, expiresAtMs: 1_760_003_600_000, issuer: bytes(PEER_ID_BYTES, 2)
+    peer: bytes(PEER_ID_BYTES, 1), user: 'alice', issuedAtMs: 1_760_000_000_000, expiresAtMs: 1_760_003_600_000, issuer: bytes(PEER_ID_BYTES, 2), operator: true
   }, TokenBody.encode, decode.tokenBody),
   sample<ClientFrame>('clientFrame', {
     type: ClientFrame.Type.ATTACH, seq: 17, token: bytes(150, 6), profile, uptimeMs: 3_600_000
