@@ -564,7 +564,7 @@ class DefaultLoginServer implements LoginServer, Startable {
     // 53 supernodes where 40 were wanted, 18 expiries, 3 excess demotions during bring-up)
     const supernodes: SupernodeState[] = [...this.supernodes.values()]
       .filter(s => !this.demoting.has(s.id) && !s.suspect)
-      .map(s => ({ id: s.id, load: s.load + s.referred, capacity: s.capacity, promotedAtMs: s.promotedAtMs, lastReportMs: s.lastReportMs, ...(s.dedicated === true ? { dedicated: true } : {}) }))
+      .map(s => ({ id: s.id, load: s.load + s.referred, capacity: s.capacity, promotedAtMs: s.promotedAtMs, lastReportMs: s.lastReportMs, dedicated: s.dedicated }))
     for (const [id, p] of this.pending) {
       supernodes.push({ id, load: 0, capacity: p.capacity, promotedAtMs: p.orderedAtMs, lastReportMs: p.orderedAtMs })
     }
