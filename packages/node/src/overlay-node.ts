@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { noise } from '@chainsafe/libp2p-noise'
 import { identify, identifyPush } from '@libp2p/identify'
-import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { kadDHT } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
 import { ping } from '@libp2p/ping'
 import { createPolicy, seededRandom, systemClock } from '@stampede/allocation'
@@ -26,6 +26,7 @@ import { OverlayMetrics } from './metrics.js'
 import { supernode } from './supernode.js'
 import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from './wire-tuning.js'
 import { dedupeDhtDiscovery } from './discovery-dedupe.js'
+import { connectedOnlyMapper, trustConnectedContacts } from './dht-tuning.js'
 import { tunePeerStore } from './peer-store-tuning.js'
 import type { Client, ClientState } from './client.js'
 import type { ControlEndpoint } from './control.js'
@@ -477,6 +478,9 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
   // the peer's DHT, once libp2p exists: its mode decides who enters the routing table
   // eslint-disable-next-line prefer-const
   let dhtRef: Pick<KadDHT, 'getMode'> | undefined
+  // eslint-disable-next-line prefer-const
+  let libp2pRef: Libp2p | undefined
+  const isConnected = (peer: PeerId): boolean => (libp2pRef?.getConnections(peer).length ?? 0) > 0
   let services: Record<string, unknown>
   if (init.role === 'login') {
     services = {
@@ -528,8 +532,9 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
         // ask and a client dials no supernode for the DHT: it used to ping its supernode
         // and then query (and connect to) the supernodes that one knew, about half of a
         // restarted client's CPU. A promoted peer fills its table from then on (new
-        // connections, and the supernode's joinDht for those it already has).
-        peerInfoMapper: (info) => dhtRef?.getMode() === 'server' ? passthroughMapper(info) : { ...info, multiaddrs: [] },
+        // connections, and the supernode's joinDht for those it already has). A supernode's
+        // table takes only peers it is connected to, without a ping (see dht-tuning.ts).
+        peerInfoMapper: connectedOnlyMapper(() => dhtRef?.getMode() === 'server', isConnected),
         logPrefix: `stampede:${init.name}:dht`,
         validators: { 'stampede-presence': async (_key, value) => { decode.presenceRecord(value) } },
         selectors: {
@@ -611,6 +616,8 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     throw err
   }
   dhtRef = (libp2p.services as Partial<PeerServices>).dht
+  libp2pRef = libp2p
+  trustConnectedContacts(dhtRef, isConnected)
   // every stream merges its protocol into the peer store, and the DHT reads the addresses
   // of every peer it names in an answer: repeats answered from memory (see
   // peer-store-tuning.ts); the instance is the one libp2p's connections and services use
