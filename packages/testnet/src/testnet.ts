@@ -218,6 +218,15 @@ export async function mapLimit<T, R> (items: readonly T[], limit: number, fn: (i
 }
 
 /** The stampede-node entry point: the esbuild bundle when present (fast start), else the compiled bin. */
+/**
+ * Whether a node's view from the last status still stands for its process: it answered
+ * then, and the process is the same one, alive and not paused, neither then nor now.
+ */
+export function carriesOver (prev: NodeView, p: Pick<NodeHandle, 'pid' | 'alive' | 'paused' | 'starts'>): boolean {
+  return p.pid != null && prev.responding && prev.alive && !prev.paused && p.alive && !p.paused &&
+    prev.pid === p.pid && prev.restarts === Math.max(0, p.starts - 1)
+}
+
 export function defaultNodeEntry (): string {
   const bin = fileURLToPath(import.meta.resolve('@stampede/node/bin'))
   const bundle = resolve(dirname(bin), '../../bundle/stampede-node.mjs')
@@ -494,9 +503,22 @@ export class Testnet {
     return this.last
   }
 
-  /** Ask every live node for its status (bounded concurrency, short timeouts). */
-  async status (): Promise<TestnetStatus> {
+  /**
+   * Ask every live node for its status (bounded concurrency, short timeouts). With `reuse`,
+   * a process-mode node for which it holds keeps its view from the last status instead of
+   * being asked again, as long as it answered then and has neither restarted, nor stopped,
+   * nor been paused since (see `waitUntil`'s `settled`).
+   */
+  async status (opts: { reuse?(view: NodeView): boolean } = {}): Promise<TestnetStatus> {
     const all = [this.login, ...this.peers]
+    const previous = new Map((this.last?.nodes ?? []).map(n => [n.name, n]))
+    const kept = new Map<string, NodeView>()
+    if (opts.reuse != null) {
+      for (const p of all) {
+        const prev = previous.get(p.name)
+        if (prev != null && p.worker == null && carriesOver(prev, p) && opts.reuse(prev)) kept.set(p.name, prev)
+      }
+    }
     // packed mode: one IPC message per worker answers for all its nodes, instead of an
     // HTTP request per node (at a thousand nodes that is most of the sampling cost)
     const batches = new Map<string, Record<string, unknown>>()
@@ -505,6 +527,7 @@ export class Testnet {
       if (reply?.type === 'status') batches.set(w.name, reply.nodes)
     })
     const answers = await mapLimit(all, STATUS_CONCURRENCY, async (p) => {
+      if (kept.has(p.name)) return undefined
       if (p.worker == null) return this.fetchStatus(p)
       if (!p.alive || p.paused) return undefined
       return batches.get(p.worker)?.[p.name] as NodeStatus | undefined
@@ -516,8 +539,9 @@ export class Testnet {
     })
     const byPeerId = new Map<string, string>()
     for (const p of all) if (p.peerId != null) byPeerId.set(p.peerId, p.name)
-    const previous = new Map((this.last?.nodes ?? []).map(n => [n.name, n]))
     const views = all.map((p, i): NodeView => {
+      const carried = kept.get(p.name)
+      if (carried != null) return carried
       const s = answers[i]
       const prev = previous.get(p.name)
       const lastRole = s?.role ?? prev?.lastRole ?? (p.spec.kind === 'login' ? 'login' : null)
@@ -577,13 +601,28 @@ export class Testnet {
     }
   }
 
-  /** Poll status until `predicate` holds; throws TestnetError after `timeoutMs`. */
-  async waitUntil (predicate: (s: TestnetStatus) => boolean, opts: { timeoutMs: number, intervalMs?: number, onStatus?(s: TestnetStatus): void, signal?: AbortSignal }): Promise<TestnetStatus> {
+  /**
+   * Poll status until `predicate` holds; throws TestnetError after `timeoutMs`. With
+   * `settled`, a node whose view satisfies it is not asked again in the following polls
+   * (its view carries over while its process neither restarts nor stops); once
+   * `predicate` holds on such a poll, every node is asked once more and only that full
+   * status is returned. On a 100-peer bring-up nearly every peer logs in within seconds
+   * of its start, so waiting for all of them stops costing every logged-in peer (and the
+   * launcher) an HTTP request twice a second.
+   */
+  async waitUntil (predicate: (s: TestnetStatus) => boolean, opts: { timeoutMs: number, intervalMs?: number, onStatus?(s: TestnetStatus): void, signal?: AbortSignal, settled?(view: NodeView): boolean }): Promise<TestnetStatus> {
     const until = Date.now() + opts.timeoutMs
+    let partial = false
     while (true) {
-      const s = await this.status()
+      const s = await this.status(partial && opts.settled != null ? { reuse: opts.settled } : {})
       opts.onStatus?.(s)
-      if (predicate(s)) return s
+      if (predicate(s)) {
+        if (!partial || opts.settled == null) return s
+        // confirm on a full status: a carried-over node may have changed meanwhile
+        partial = false
+        continue
+      }
+      partial = true
       if (Date.now() > until) {
         throw new TestnetError(`condition not reached within ${opts.timeoutMs} ms: ${s.summary.loggedIn}/${s.summary.total} logged in, ${s.summary.alive} alive, ${s.summary.supernodes} supernodes`)
       }
@@ -598,7 +637,7 @@ export class Testnet {
     return this.waitUntil(s => {
       const active = s.summary.alive - s.summary.paused
       return active > 0 && s.summary.loggedIn >= Math.ceil(active * share)
-    }, opts)
+    }, { ...opts, settled: (view) => view.loggedIn })
   }
 
   /**
