@@ -4,10 +4,10 @@
  * kad-dht adds a peer to its routing table from two sources: a connection on which
  * identify showed the DHT protocol, and every peer named in every DHT answer (up to k
  * "closer peers" per response). Before adding one it verifies it with a ping, dialling
- * it when there is no connection. On a testnet's bring-up, where every peer promoted
- * within the first 30 s also runs kad-dht's start-up table refresh as soon as its table
- * has a first peer, that turned each new supernode's first queries into a connection to
- * (nearly) every other supernode: measured on a 100-peer bring-up, 161 supernode-to-supernode
+ * it when there is no connection. On a testnet's bring-up that turned each new
+ * supernode's first queries (kad-dht's start-up table refresh, by its source, waits up to
+ * 30 s for a first routing-table peer, so a peer promoted that early runs it then) into a
+ * connection to (nearly) every other supernode: measured on a 100-peer bring-up, 161 supernode-to-supernode
  * connections among 21 supernodes, each a TCP + Noise + Yamux + identify handshake on both
  * ends and a ping stream, for peers the DHT had only heard of. Peers named in answers
  * include dead ones too: after a mass crash a new supernode dialled the old supernodes'
