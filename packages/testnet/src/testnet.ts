@@ -217,7 +217,6 @@ export async function mapLimit<T, R> (items: readonly T[], limit: number, fn: (i
   return out
 }
 
-/** The stampede-node entry point: the esbuild bundle when present (fast start), else the compiled bin. */
 /**
  * Whether a node's view from the last status still stands for its process: it answered
  * then, and the process is the same one, alive and not paused, neither then nor now.
@@ -227,6 +226,7 @@ export function carriesOver (prev: NodeView, p: Pick<NodeHandle, 'pid' | 'alive'
     prev.pid === p.pid && prev.restarts === Math.max(0, p.starts - 1)
 }
 
+/** The stampede-node entry point: the esbuild bundle when present (fast start), else the compiled bin. */
 export function defaultNodeEntry (): string {
   const bin = fileURLToPath(import.meta.resolve('@stampede/node/bin'))
   const bundle = resolve(dirname(bin), '../../bundle/stampede-node.mjs')
@@ -612,17 +612,18 @@ export class Testnet {
    */
   async waitUntil (predicate: (s: TestnetStatus) => boolean, opts: { timeoutMs: number, intervalMs?: number, onStatus?(s: TestnetStatus): void, signal?: AbortSignal, settled?(view: NodeView): boolean }): Promise<TestnetStatus> {
     const until = Date.now() + opts.timeoutMs
+    // whether the next poll may carry settled nodes' views over
     let partial = false
     while (true) {
-      const s = await this.status(partial && opts.settled != null ? { reuse: opts.settled } : {})
+      const s = await this.status(partial ? { reuse: opts.settled } : {})
       opts.onStatus?.(s)
       if (predicate(s)) {
-        if (!partial || opts.settled == null) return s
+        if (!partial) return s
         // confirm on a full status: a carried-over node may have changed meanwhile
         partial = false
         continue
       }
-      partial = true
+      partial = opts.settled != null
       if (Date.now() > until) {
         throw new TestnetError(`condition not reached within ${opts.timeoutMs} ms: ${s.summary.loggedIn}/${s.summary.total} logged in, ${s.summary.alive} alive, ${s.summary.supernodes} supernodes`)
       }
