@@ -514,7 +514,9 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     await hostCache.load()
     const startedAtMs = clock.now() - Math.max(0, init.priorUptimeMs ?? 0)
     services = {
-      identify: identify(),
+      // answers peers that ask; asks only while this peer is a supernode, and only the
+      // peers its DHT can use (the supernode service decides, see identify-scope.ts)
+      identify: identify({ runOnConnectionOpen: false }),
       // tells connected peers when promotion adds the DHT protocol, so they route to us
       identifyPush: identifyPush(),
       ping: ping(),

@@ -3,7 +3,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { setTimeout as sleepFor } from 'node:timers/promises'
 import { admissionScheduler, createPolicy, sheddingAdmission, offeredCandidates, presenceDecision, seededRandom, shuffle } from '@stampede/allocation'
 import {
-  ATTACH_PROTOCOL, ClientFrame, KAD_PROTOCOL, MAX_CANDIDATES, MAX_RETRY_AFTER_MS, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
+  ATTACH_PROTOCOL, ClientFrame, MAX_CANDIDATES, MAX_RETRY_AFTER_MS, MAX_CLIENT_FRAME_BYTES, MAX_PRESENCE_LOOKUP_BYTES,
   MAX_REFERRALS, MAX_REPORT_ACK_BYTES, PRESENCE_KEY_PREFIX, PRESENCE_PROTOCOL, PresenceAnswer,
   PresenceRecord, REPORT_PROTOCOL, RefusalReason, SupernodeFrame, SupernodeReport, decode
 } from '@stampede/wire'
@@ -14,6 +14,7 @@ import {
   MAX_INBOUND_STREAMS, MAX_OUTBOUND_STREAMS, PRESENCE_NO_PEERS_POLL_MS
 } from './constants.js'
 import { busyMark, busySince } from './busy.js'
+import { IDENTIFY_INBOUND_GRACE_MS, identifyAfterGrace, identifyOnOpen } from './identify-scope.js'
 import { ProtocolViolationError } from './errors.js'
 import {
   addrsFromWire, addrsToWire, bytes, deadline, framed, infoFromWire, infoToWire, peerIdFromBytes, resetReason, toDialable, withDeadline
@@ -24,7 +25,7 @@ import type { BusyShare } from './busy.js'
 import type { FramedStream } from './framing.js'
 import type { OverlayContext } from './shared.js'
 import type { Identify } from '@libp2p/identify'
-import type { Connection, PeerId, PeerStore, PrivateKey, Startable, Stream } from '@libp2p/interface'
+import type { Connection, Libp2pEvents, PeerId, PeerStore, PrivateKey, Startable, Stream, TypedEventTarget } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { KadDHT, SingleKadDHT } from '@libp2p/kad-dht'
 import type { AdmissionScheduler, AdmissionSettings, AllocationPolicy, Random, ResourceProfile } from '@stampede/allocation'
@@ -92,6 +93,7 @@ export interface SupernodeComponents {
   peerStore: PeerStore
   dht: KadDHT
   identify: Identify
+  events: TypedEventTarget<Libp2pEvents>
 }
 
 export interface AttachedClient {
@@ -139,6 +141,8 @@ class DefaultSupernode implements Supernode, Startable {
    */
   private readonly seenSupernodes = new Set<string>()
   private readonly promoteSet = new Set<string>()
+  /** inbound connections waiting out their grace before identify (identify-scope.ts), by connection id */
+  private readonly identifyTimers = new Map<string, ReturnType<typeof setTimeout>>()
   /**
    * users waiting for publication, in the order they attached: when each is due, and
    * whether it has already waited for a quiet moment (counted once)
@@ -189,10 +193,54 @@ class DefaultSupernode implements Supernode, Startable {
   /** presence records waiting to go into the DHT (each due presenceDelayMs after its attach) */
   get presenceQueued (): number { return this.presenceQueue.size }
 
-  async start (): Promise<void> {}
+  async start (): Promise<void> {
+    this.components.events.addEventListener('connection:open', this.onConnectionOpen)
+    this.components.events.addEventListener('connection:close', this.onConnectionClose)
+  }
 
   async stop (): Promise<void> {
+    this.components.events.removeEventListener('connection:open', this.onConnectionOpen)
+    this.components.events.removeEventListener('connection:close', this.onConnectionClose)
     await this.deactivate('stopping')
+    this.clearIdentifyTimers()
+  }
+
+  /** Identify the connections a supernode's DHT can use, and no others (identify-scope.ts). */
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    const conn = evt.detail
+    const remote = conn.remotePeer.toString()
+    const decision = identifyOnOpen(conn.direction, {
+      serving: this.serving,
+      loginServer: conn.remotePeer.equals(this.loginIssuer),
+      knownSupernode: this.known.has(remote) || this.seenSupernodes.has(remote)
+    })
+    if (decision === 'now') {
+      this.identify(conn)
+    } else if (decision === 'later') {
+      const timer = setTimeout(() => {
+        this.identifyTimers.delete(conn.id)
+        if (identifyAfterGrace(conn, this.serving, this.sessions.has(remote), ATTACH_PROTOCOL)) this.identify(conn)
+      }, IDENTIFY_INBOUND_GRACE_MS)
+      timer.unref?.()
+      this.identifyTimers.set(conn.id, timer)
+    }
+  }
+
+  private readonly onConnectionClose = (evt: CustomEvent<Connection>): void => {
+    const timer = this.identifyTimers.get(evt.detail.id)
+    if (timer == null) return
+    clearTimeout(timer)
+    this.identifyTimers.delete(evt.detail.id)
+  }
+
+  private clearIdentifyTimers (): void {
+    for (const timer of this.identifyTimers.values()) clearTimeout(timer)
+    this.identifyTimers.clear()
+  }
+
+  private identify (conn: Connection): void {
+    this.components.identify.identify(conn, { signal: deadline(this.opts.requestTimeoutMs, this.stopController.signal) })
+      .catch((err: unknown) => { this.log('identify of %p failed: %s', conn.remotePeer, (err as Error).message) })
   }
 
   clients (): AttachedClient[] {
@@ -231,6 +279,7 @@ class DefaultSupernode implements Supernode, Startable {
   async deactivate (reason: string): Promise<void> {
     if (!this.serving) return
     this.serving = false
+    this.clearIdentifyTimers()
     clearTimeout(this.reportTimer)
     this.closeReportStream()
     // taken before the abort: each attach loop forgets its session as soon as it fires
@@ -680,28 +729,20 @@ class DefaultSupernode implements Supernode, Startable {
   }
 
   /**
-   * As a client this peer kept its DHT routing table empty (see createOverlayNode), so the
-   * supernodes it is already connected to never entered it: identify them again, which
-   * tells the DHT about them now that it is a server. Bounded by the DHT's bucket size.
+   * As a client this peer identified nobody and kept its DHT routing table empty (see
+   * createOverlayNode and identify-scope.ts), so the supernodes it is already connected to
+   * never entered it: identify them now, which tells the DHT about those that serve it
+   * (and lets identify push tell them that we do). Every open connection but the login
+   * server's, bounded by the DHT's bucket size.
    */
   private joinDht (): void {
-    const conns = this.components.connectionManager.getConnections()
-    void (async () => {
-      let asked = 0
-      for (const conn of conns) {
-        if (asked >= this.components.dht.k || !this.serving) return
-        if (conn.status !== 'open') continue
-        try {
-          const peer = await this.components.peerStore.get(conn.remotePeer)
-          if (!peer.protocols.includes(KAD_PROTOCOL)) continue
-        } catch {
-          continue
-        }
-        asked++
-        this.components.identify.identify(conn, { signal: deadline(this.opts.requestTimeoutMs, this.stopController.signal) })
-          .catch((err: unknown) => { this.log('identify of DHT peer %p failed: %s', conn.remotePeer, (err as Error).message) })
-      }
-    })()
+    let asked = 0
+    for (const conn of this.components.connectionManager.getConnections()) {
+      if (asked >= this.components.dht.k) return
+      if (conn.status !== 'open' || conn.remotePeer.equals(this.loginIssuer)) continue
+      asked++
+      this.identify(conn)
+    }
   }
 
   /** Keep a few connections to other supernodes so the DHT has neighbours. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { KAD_PROTOCOL } from '@stampede/wire'
 import { createOverlayNode } from '../src/index.js'
 import { FAST_TIMING, makeTempDir, metricValue, removeTempDir, waitFor } from './helpers.js'
 import type { OverlayEvent, OverlayNode } from '../src/index.js'
@@ -155,6 +156,35 @@ describe('overlay: login server, supernodes and clients on loopback', () => {
     const loginId = login?.peerId
     assert.ok(loginId != null)
     assert.equal(await asker.node.lookup(loginId), null)
+  })
+
+  it('runs identify between supernodes only (identify-scope.ts)', async () => {
+    await waitFor('the overlay to settle', settled, 10_000)
+    for (const c of up().filter(p => p.profile.name === 'laptop')) {
+      const home = byId(c.node.status().supernode)
+      assert.ok(home != null, describeOverlay())
+      // identify leaves the remote's agent version in the peer store (the protocols of
+      // streams negotiated with a peer land there without it)
+      const seen = await c.node.libp2p.peerStore.get(home.node.peerId)
+      assert.equal(seen.metadata.has('AgentVersion'), false, `${c.name} identified its supernode ${home.name}`)
+      assert.equal(seen.protocols.includes(KAD_PROTOCOL), false)
+      const seenBy = await home.node.libp2p.peerStore.get(c.node.peerId).catch(() => undefined)
+      assert.equal(seenBy?.metadata.has('AgentVersion') ?? false, false, `${home.name} identified its client ${c.name}`)
+    }
+    const sns = supernodes()
+    if (sns.length < 2) return
+    // connected supernodes learn that the other speaks the DHT: the dialler at once, the
+    // other side at once or after the grace
+    await waitFor('a supernode to know that a connected one serves the DHT', async () => {
+      for (const a of sns) {
+        for (const b of sns) {
+          if (a === b || a.node.libp2p.getConnections(b.node.peerId).length === 0) continue
+          const p = await a.node.libp2p.peerStore.get(b.node.peerId).catch(() => undefined)
+          if (p?.protocols.includes(KAD_PROTOCOL) === true && p.metadata.has('AgentVersion')) return true
+        }
+      }
+      return false
+    }, 10_000, 100)
   })
 
   it('records the promotion in the promoted peer\'s events.jsonl', async () => {
