@@ -95,7 +95,9 @@ process, a bare libp2p node, or the machine's own CPU time in the same window.
    once (SIGKILL) and started again, at most as many at once as the testnet spawns
    (4 per core, at least 4); a node is back when its connection to the hub is open and
    identify has run over it, which it writes to its own event log with a wall-clock time.
-   Then a 40-peer testnet (default config, adaptive policy, seed 2007) is brought up, all
+   (A bare libp2p node identifies every connection; overlay peers identify only among
+   supernodes, \`packages/node/src/identify-scope.ts\`, so the floor keeps work the overlay
+   no longer does.) Then a 40-peer testnet (default config, adaptive policy, seed 2007) is brought up, all
    logged in and left 5 s; per round, 20 peers are chosen as the scenario runner's \`kill\`
    step does with \`supernodeBias: 0.7\` (supernodes first, so every supernode dies when
    there are at most 14), killed at once with \`Testnet.kill(victims, 'KILL')\`, restarted

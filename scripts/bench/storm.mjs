@@ -75,7 +75,7 @@ export async function benchStorm (opts, ctx) {
   rows.push({
     figure: 'Floor: kill to every bare libp2p node reconnected (TCP+Noise+Yamux+identify)',
     value: secs(floorMs),
-    context: `range ${range(floor.map(r => r.ms))}; ${peers} bare nodes, ${victimsPerRound} killed and restarted, each dialling one bare node that stays up; same Node flags, bundled, ${SPAWN_CONCURRENCY} spawns at once as the testnet`
+    context: `range ${range(floor.map(r => r.ms))}; ${peers} bare nodes, ${victimsPerRound} killed and restarted, each dialling one bare node that stays up; same Node flags, bundled, ${SPAWN_CONCURRENCY} spawns at once as the testnet; identify on every connection, as libp2p's default (overlay peers identify only among supernodes)`
   })
   rows.push({
     figure: 'Storm / floor',
