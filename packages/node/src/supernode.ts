@@ -25,7 +25,7 @@ import type { BusyShare } from './busy.js'
 import type { FramedStream } from './framing.js'
 import type { OverlayContext } from './shared.js'
 import type { Identify } from '@libp2p/identify'
-import type { Connection, Libp2pEvents, PeerId, PeerStore, PrivateKey, Startable, Stream, TypedEventTarget } from '@libp2p/interface'
+import type { Connection, Libp2pEvents, PeerId, PrivateKey, Startable, Stream, TypedEventTarget } from '@libp2p/interface'
 import type { AddressManager, ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import type { KadDHT, SingleKadDHT } from '@libp2p/kad-dht'
 import type { AdmissionScheduler, AdmissionSettings, AllocationPolicy, Random, ResourceProfile } from '@stampede/allocation'
@@ -90,7 +90,6 @@ export interface SupernodeComponents {
   addressManager: AddressManager
   peerId: PeerId
   privateKey: PrivateKey
-  peerStore: PeerStore
   dht: KadDHT
   identify: Identify
   events: TypedEventTarget<Libp2pEvents>
@@ -141,8 +140,11 @@ class DefaultSupernode implements Supernode, Startable {
    */
   private readonly seenSupernodes = new Set<string>()
   private readonly promoteSet = new Set<string>()
-  /** inbound connections waiting out their grace before identify (identify-scope.ts), by connection id */
-  private readonly identifyTimers = new Map<string, ReturnType<typeof setTimeout>>()
+  /**
+   * inbound connections waiting out their grace before identify (identify-scope.ts): at
+   * most one per connection opened in the last IDENTIFY_INBOUND_GRACE_MS while serving
+   */
+  private readonly identifyTimers = new Set<ReturnType<typeof setTimeout>>()
   /**
    * users waiting for publication, in the order they attached: when each is due, and
    * whether it has already waited for a quiet moment (counted once)
@@ -195,14 +197,11 @@ class DefaultSupernode implements Supernode, Startable {
 
   async start (): Promise<void> {
     this.components.events.addEventListener('connection:open', this.onConnectionOpen)
-    this.components.events.addEventListener('connection:close', this.onConnectionClose)
   }
 
   async stop (): Promise<void> {
     this.components.events.removeEventListener('connection:open', this.onConnectionOpen)
-    this.components.events.removeEventListener('connection:close', this.onConnectionClose)
     await this.deactivate('stopping')
-    this.clearIdentifyTimers()
   }
 
   /** Identify the connections a supernode's DHT can use, and no others (identify-scope.ts). */
@@ -217,24 +216,19 @@ class DefaultSupernode implements Supernode, Startable {
     if (decision === 'now') {
       this.identify(conn)
     } else if (decision === 'later') {
+      // a connection closed meanwhile is skipped when the timer fires
       const timer = setTimeout(() => {
-        this.identifyTimers.delete(conn.id)
+        this.identifyTimers.delete(timer)
         if (identifyAfterGrace(conn, this.serving, this.sessions.has(remote), ATTACH_PROTOCOL)) this.identify(conn)
       }, IDENTIFY_INBOUND_GRACE_MS)
       timer.unref?.()
-      this.identifyTimers.set(conn.id, timer)
+      this.identifyTimers.add(timer)
     }
   }
 
-  private readonly onConnectionClose = (evt: CustomEvent<Connection>): void => {
-    const timer = this.identifyTimers.get(evt.detail.id)
-    if (timer == null) return
-    clearTimeout(timer)
-    this.identifyTimers.delete(evt.detail.id)
-  }
-
+  /** Timers are only set while serving, so deactivate() clears them all. */
   private clearIdentifyTimers (): void {
-    for (const timer of this.identifyTimers.values()) clearTimeout(timer)
+    for (const timer of this.identifyTimers) clearTimeout(timer)
     this.identifyTimers.clear()
   }
 
