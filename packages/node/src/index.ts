@@ -5,7 +5,7 @@
  * logs in, attaches to a supernode and may be promoted to one. `createOverlayNode` is the
  * library entry point; `stampede-node` (bin) runs one node per process.
  */
-export { createOverlayNode, DEFAULT_TIMING, DEFAULT_PROFILE } from './overlay-node.js'
+export { createOverlayNode, servesInbound, DEFAULT_TIMING, DEFAULT_PROFILE } from './overlay-node.js'
 export type { OverlayNode, OverlayNodeInit, NodeStatus, OverlayRole, TimingOptions } from './overlay-node.js'
 export { loginServer } from './login-server.js'
 export type { LoginServer, LoginServerInit, LoginServerView, LoginServerComponents } from './login-server.js'

@@ -38,6 +38,7 @@ export class OverlayMetrics {
   readonly reports: Counter<'result'>
   readonly presence: Counter<'result'>
   readonly connectionsOpened: Counter<'direction'>
+  readonly connectionsRefused: Counter<'reason'>
   readonly networkSupernodes: Gauge
   readonly networkLoggedIn: Gauge
   readonly networkCapacity: Gauge
@@ -65,6 +66,7 @@ export class OverlayMetrics {
     this.reports = new Counter({ name: 'stampede_reports_total', help: 'supernode load reports, by result', labelNames: ['result'], registers })
     this.presence = new Counter({ name: 'stampede_presence_total', help: 'presence publications and lookups, by result', labelNames: ['result'], registers })
     this.connectionsOpened = new Counter({ name: 'stampede_connections_opened_total', help: 'libp2p connections this node opened (outbound) or accepted (inbound), each counted once it is upgraded', labelNames: ['direction'], registers })
+    this.connectionsRefused = new Counter({ name: 'stampede_connections_refused_total', help: 'inbound connections closed as they arrived, before the handshake, by reason (client: this peer serves nothing while a client)', labelNames: ['reason'], registers })
     this.networkSupernodes = new Gauge({ name: 'stampede_network_supernodes', help: 'live supernodes as the login server sees them', registers })
     this.networkLoggedIn = new Gauge({ name: 'stampede_network_logged_in', help: 'logged-in peers as the login server sees them', registers })
     this.networkCapacity = new Gauge({ name: 'stampede_network_capacity', help: 'client slots of all live supernodes', registers })
@@ -74,7 +76,7 @@ export class OverlayMetrics {
       [this.attachRequests, 'attach_requests'], [this.attachAttempts, 'attach_attempts'],
       [this.streamResets, 'stream_resets'], [this.failovers, 'failovers'], [this.promotions, 'promotions'],
       [this.demotions, 'demotions'], [this.messages, 'messages'], [this.reports, 'reports'], [this.presence, 'presence'],
-      [this.connectionsOpened, 'connections_opened']
+      [this.connectionsOpened, 'connections_opened'], [this.connectionsRefused, 'connections_refused']
     ]
     for (const [c, name] of mirrored) this.mirror(c, name)
     this.eventsDropped = new Gauge({ name: 'stampede_events_dropped', help: 'events the event log dropped because the disk could not keep up', registers })

@@ -450,6 +450,18 @@ async function requireDir (dir: string): Promise<void> {
 }
 
 /**
+ * Whether a node takes inbound connections: the login server always, a peer only while it
+ * is a supernode. A client dials out (the login server, its supernode) and serves nothing,
+ * like the NATed laptops it models; an inbound connection reaches a client only from a
+ * peer that takes it for a supernode, after a crash and restart or a demotion, and would
+ * otherwise cost both ends a whole Noise handshake before the attach protocol was refused.
+ * Before the node exists (starting) a peer is a client.
+ */
+export function servesInbound (kind: OverlayNodeInit['role'], role: OverlayRole | undefined): boolean {
+  return kind === 'login' || role === 'supernode'
+}
+
+/**
  * Create and start an overlay node: a libp2p node (TCP, Noise, Yamux, identify, ping)
  * running either the login server, or the peer roles (client, supernode when promoted)
  * with the supernodes' Kademlia DHT, which is switched to server mode only while this
@@ -610,6 +622,15 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
       },
       // failure detection is the overlay's own (heartbeats, reports), not the monitor's pings
       connectionMonitor: { enabled: false },
+      // a peer serves nothing while it is a client, so it takes no connections: one that
+      // comes in is closed as it arrives, before the Noise handshake (see servesInbound)
+      connectionGater: {
+        denyInboundConnection: () => {
+          if (servesInbound(init.role, node?.role)) return false
+          metrics.connectionsRefused.inc({ reason: 'client' })
+          return true
+        }
+      },
       services: services as Record<string, (components: unknown) => unknown>,
       start: false
     }) as unknown as Libp2p

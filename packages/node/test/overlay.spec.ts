@@ -3,7 +3,12 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { KAD_PROTOCOL } from '@stampede/wire'
-import { createOverlayNode } from '../src/index.js'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { tcp } from '@libp2p/tcp'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { createOverlayNode, servesInbound } from '../src/index.js'
 import { FAST_TIMING, makeTempDir, metricValue, removeTempDir, waitFor } from './helpers.js'
 import type { OverlayEvent, OverlayNode } from '../src/index.js'
 import type { ResourceProfile } from '@stampede/allocation'
@@ -185,6 +190,34 @@ describe('overlay: login server, supernodes and clients on loopback', () => {
       }
       return false
     }, 10_000, 100)
+  })
+
+  it('takes no connections while a client: they are closed before the handshake (servesInbound)', async () => {
+    await waitFor('the overlay to settle', settled, 10_000)
+    const client = up().find(p => p.node.role === 'client')
+    const sn = supernodes()[0]
+    assert.ok(client != null && sn != null, describeOverlay())
+    const refusedBefore = await metricValue(client.node.metrics, 'stampede_connections_refused_total', { reason: 'client' })
+    // a stranger (no connection to either yet)
+    const stranger = await createLibp2p({ transports: [tcp()], connectionEncrypters: [noise()], streamMuxers: [yamux()] })
+    try {
+      const dial = async (p: Peer): Promise<void> => {
+        const addr = p.node.status().addrs.find(a => a.includes('/p2p/'))
+        assert.ok(addr != null)
+        const conn = await stranger.dial(multiaddr(addr), { signal: AbortSignal.timeout(5_000) })
+        await conn.close()
+      }
+      await assert.rejects(dial(client), `${client.name} took a connection while a client`)
+      assert.equal(await metricValue(client.node.metrics, 'stampede_connections_refused_total', { reason: 'client' }), refusedBefore + 1)
+      // a supernode takes them (its clients attach so)
+      await dial(sn)
+    } finally {
+      await stranger.stop()
+    }
+    assert.equal(servesInbound('peer', 'client'), false)
+    assert.equal(servesInbound('peer', undefined), false)
+    assert.equal(servesInbound('peer', 'supernode'), true)
+    assert.equal(servesInbound('login', undefined), true)
   })
 
   it('records the promotion in the promoted peer\'s events.jsonl', async () => {
