@@ -24,6 +24,9 @@ const SEED = 2007
 const SPAWN_CONCURRENCY = testnetLib.DEFAULT_SPAWN_CONCURRENCY ?? Math.max(4, availableParallelism() * 4)
 /** A peer counts as logged in again from its last `attached` (client) or `supernode-active` event. */
 const LOGGED_IN = new Set(['attached', 'supernode-active'])
+/** The nodes' counters (status `counters`) of connections they opened, and of those refused before the handshake. */
+const OUTBOUND = 'connections_opened{direction=outbound}'
+const REFUSED = 'connections_refused{reason=client}'
 
 /** `fn` over `items`, at most `limit` at once (as the testnet spawns nodes). */
 async function mapLimit (items, limit, fn) {
@@ -91,6 +94,11 @@ export async function benchStorm (opts, ctx) {
     figure: 'CPU of the whole storm, kill to all back: restarted / survivors / login server',
     value: `${secs(median(storm.map(r => sum(r.victimCpuMs))))} / ${secs(median(storm.map(r => r.survivorCpuMs)))} / ${secs(median(storm.map(r => r.loginCpuMs)))}`,
     context: `medians over the rounds; ${storm[0]?.victims ?? 0} restarted peers, ${storm[0]?.survivors ?? 0} survivors (clients whose supernode died re-attach, peers are promoted in its place); the floor's restarted nodes ${secs(median(floor.map(r => sum(r.victimCpuMs))))} in all`
+  })
+  rows.push({
+    figure: 'Connections opened from kill to all back: restarted / survivors',
+    value: `${median(storm.map(r => r.connections.victims)).toFixed(0)} / ${median(storm.map(r => r.connections.survivors)).toFixed(0)}`,
+    context: `medians over the rounds, by the nodes' own counters (stampede_connections_opened_total, outbound): the restarted peers dial the login server, a supernode and, promoted, their DHT neighbours; the survivors their new supernodes; the floor's ${victimsPerRound} restarted nodes open ${victimsPerRound}; inbound connections refused before the handshake by clients: ${median(storm.map(r => r.connections.refused)).toFixed(0)}`
   })
   for (const [i, r] of storm.entries()) {
     notes.push(`Storm round ${i + 1}: killed ${r.victims} peers (${r.supernodes} of ${r.supernodesBefore} supernodes) at once; restarted processes ready after ${secs(r.readyMs)}; ${r.ok ? `all ${r.total} peers logged in again ${secs(r.ms)} after the kill (by their event logs; the status poll saw it after ${secs(r.detectedMs)})` : `not all logged in: ${r.message}`}; floor round ${i + 1}: ${floor[i] != null ? secs(floor[i].ms) : 'n/a'}.`)
@@ -173,6 +181,8 @@ async function stormRounds ({ peers, runs, settleMs, victimsPerRound, random, ct
     for (let round = 1; round <= runs; round++) {
       ctx.checkInterrupted()
       const before = await testnet.status()
+      // the nodes' own counters (stampede_connections_opened_total and the like) as of that status
+      const countersBefore = new Map(testnet.lastCounters())
       const alive = before.nodes.filter(x => x.alive && x.kind === 'peer')
       // the scenario runner's kill rule: a share of the victims from the supernodes first
       const sns = shuffle(alive.filter(x => x.role === 'supernode'), random).map(x => x.name)
@@ -201,6 +211,14 @@ async function stormRounds ({ peers, runs, settleMs, victimsPerRound, random, ct
       }
       const detectedAt = Date.now()
       const { machinePct, foreignPct } = load.end()
+      // as of the status poll that saw everyone back: a restarted peer's counters began at its restart
+      const countersAfter = new Map(testnet.lastCounters())
+      const counted = (names, key, since) => sum(names.map(n => (countersAfter.get(n)?.[key] ?? 0) - (since ? countersBefore.get(n)?.[key] ?? 0 : 0)))
+      const connections = {
+        victims: counted(victims, OUTBOUND, false),
+        survivors: counted(survivors, OUTBOUND, true),
+        refused: counted(victims, REFUSED, false) + counted(survivors, REFUSED, true)
+      }
       const victimCpuMs = victims.map(n => 1000 * (readCpuTicks(testnet.process(n).pid) ?? NaN) / CLK_TCK).filter(Number.isFinite)
       const usedMs = (n) => 1000 * ((readCpuTicks(testnet.process(n).pid) ?? NaN) - ticksBefore.get(n)) / CLK_TCK
       const survivorCpuMs = sum(survivors.map(usedMs).filter(Number.isFinite))
@@ -214,7 +232,7 @@ async function stormRounds ({ peers, runs, settleMs, victimsPerRound, random, ct
       }
       const ms = lastLogin.size > 0 ? Math.max(...lastLogin.values()) - killedAt : NaN
       const timeline = bringupTimeline(events, killedAt, detectedAt)
-      results.push({ ok, message, ms, readyMs, detectedMs: detectedAt - killedAt, victims: victims.length, supernodes: killedSns, supernodesBefore: sns.length, total: alive.length, machinePct, foreignPct, victimCpuMs, survivorCpuMs, survivors: survivors.length, loginCpuMs, refusals: timeline.refusals })
+      results.push({ ok, message, ms, readyMs, detectedMs: detectedAt - killedAt, victims: victims.length, supernodes: killedSns, supernodesBefore: sns.length, total: alive.length, machinePct, foreignPct, victimCpuMs, survivorCpuMs, survivors: survivors.length, loginCpuMs, refusals: timeline.refusals, connections })
       ctx.progress(`storm round ${round}/${runs}: ${ok ? `everyone logged in again ${secs(ms)} after the kill` : message}`)
       if (round < runs) await ctx.sleep(settleMs)
     }
