@@ -57,6 +57,9 @@ export default lazyPrefixTable(() => readFileSync(join(__dirname, PREFIX_TABLE_F
   }
 }
 
+const NON_ASCII = /[\u0080-\u{10ffff}]/u
+const NON_ASCII_ALL = /[\u0080-\u{10ffff}]/gu
+
 /**
  * esbuild escapes every non-ASCII character in code (its default charset), but keeps the
  * ones in the comments it preserves (a few of @noble/curves'). One is enough to make Node
@@ -64,9 +67,6 @@ export default lazyPrefixTable(() => readFileSync(join(__dirname, PREFIX_TABLE_F
  * runs, and 2.7 ms more to read 2.2 MB at every start. They become `\u{...}` text, inside
  * comments where they were. Throws if one is left outside a comment line.
  */
-const NON_ASCII = /[\u0080-\u{10ffff}]/u
-const NON_ASCII_ALL = /[\u0080-\u{10ffff}]/gu
-
 export function asciiOnly (code) {
   const lines = code.split('\n')
   for (let i = 0; i < lines.length; i++) {
