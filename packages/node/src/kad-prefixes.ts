@@ -39,20 +39,12 @@ export function encodePrefixTable (entries: ArrayLike<number>): Uint8Array {
   return out
 }
 
-/** Decode what `encodePrefixTable` wrote. */
-export function decodePrefixTable (data: Uint8Array): Uint32Array {
-  if (data.byteLength !== PREFIX_TABLE_ENTRIES * 4) throw new PrefixTableError(`a prefix table is ${PREFIX_TABLE_ENTRIES * 4} bytes, got ${data.byteLength}`)
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength)
-  const out = new Uint32Array(PREFIX_TABLE_ENTRIES)
-  for (let i = 0; i < out.length; i++) out[i] = view.getUint32(i * 4, false)
-  return out
-}
-
 /**
  * A stand-in for kad-dht's table that calls `load` (the encoded table) on first use and
  * reads each entry from it when asked: index reads and `length` answer as the array would,
- * and kad-dht only indexes it. (Every node's DHT refreshes its table once at start, so every
- * node reads the file once: 256 KB, nothing decoded but the entries asked for.)
+ * and kad-dht only indexes it. The file (256 KB) is read when the DHT first makes a key for
+ * a bucket; a client's empty table makes none (a started client never opened the file,
+ * by strace), and nothing is decoded but the entries asked for.
  */
 export function lazyPrefixTable (load: () => Uint8Array): readonly number[] {
   let view: DataView | undefined
