@@ -15,13 +15,12 @@
 import { appendFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
-import { noise } from '@chainsafe/libp2p-noise'
 import { identify } from '@libp2p/identify'
 import { multiaddr } from '@multiformats/multiaddr'
-// the overlay node's own wire (one write per message, yamux window updates at half, noise's
-// decoder stopping at an empty buffer): the baseline differs from the overlay by the
-// overlay's logic only
-import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from '@stampede/node/wire-tuning'
+// the overlay node's own wire (one write per message, noise's key derivation in Node's
+// crypto, yamux window updates at half, noise's decoder stopping at an empty buffer): the
+// baseline differs from the overlay by the overlay's logic only
+import { coalescingTcp, tuneLengthPrefixedDecoder, tunedNoise, tunedYamux } from '@stampede/node/wire-tuning'
 import { tunePeerStore } from '@stampede/node/peer-store-tuning'
 import { markWarm, WARM_CLIENT, WARM_CLIENT_DELAY_MS } from '@stampede/node/code-cache'
 import { createLibp2p } from 'libp2p'
@@ -45,7 +44,7 @@ async function main () {
   const node = await createLibp2p({
     addresses: { listen: config.listen ?? ['/ip4/127.0.0.1/tcp/0'] },
     transports: [coalescingTcp()],
-    connectionEncrypters: [noise()],
+    connectionEncrypters: [tunedNoise()],
     streamMuxers: [tunedYamux()],
     connectionManager: {
       maxConnections: MAX_CONNECTIONS,

@@ -1,7 +1,6 @@
 import { stat } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { noise } from '@chainsafe/libp2p-noise'
 import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT } from '@libp2p/kad-dht'
 import { logger } from '@libp2p/logger'
@@ -24,7 +23,7 @@ import { loadOrCreateIdentity } from './identity.js'
 import { loginServer } from './login-server.js'
 import { OverlayMetrics } from './metrics.js'
 import { supernode } from './supernode.js'
-import { coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from './wire-tuning.js'
+import { coalescingTcp, tuneLengthPrefixedDecoder, tunedNoise, tunedYamux } from './wire-tuning.js'
 import { dedupeDhtDiscovery } from './discovery-dedupe.js'
 import { connectedOnlyMapper, trustConnectedContacts } from './dht-tuning.js'
 import { tunePeerStore } from './peer-store-tuning.js'
@@ -609,10 +608,10 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
     libp2p = await createLibp2p({
       privateKey,
       addresses: { listen },
-      // TCP writing each message with one system call, yamux updating windows when half
-      // used, no yamux keep-alive pings (see wire-tuning.ts)
+      // TCP writing each message with one system call, noise deriving keys in Node's crypto,
+      // yamux updating windows when half used, no yamux keep-alive pings (see wire-tuning.ts)
       transports: [coalescingTcp()],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [tunedNoise()],
       streamMuxers: [tunedYamux()],
       connectionManager: {
         maxConnections: DEFAULT_MAX_CONNECTIONS,

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it, before, after } from 'node:test'
 import { Socket } from 'node:net'
-import { noise } from '@chainsafe/libp2p-noise'
+import { randomBytes } from 'node:crypto'
+import { noise, pureJsCrypto } from '@chainsafe/libp2p-noise'
 import { LengthPrefixedDecoder } from '@libp2p/utils'
 import { createLibp2p } from 'libp2p'
 import { Uint8ArrayList } from 'uint8arraylist'
-import { coalesceWrites, coalescingTcp, tuneLengthPrefixedDecoder, tunedYamux } from '../src/wire-tuning.js'
+import { coalesceWrites, coalescingTcp, nodeHkdf, tuneLengthPrefixedDecoder, tunedNoise, tunedYamux } from '../src/wire-tuning.js'
 import type { Libp2p, MultiaddrConnection, Stream } from '@libp2p/interface'
 
 const PROTOCOL = '/stampede-test/echo/1.0.0'
@@ -105,15 +106,31 @@ describe('tuneLengthPrefixedDecoder', () => {
   })
 })
 
-describe('coalescingTcp + tunedYamux (+ tuneLengthPrefixedDecoder) between two libp2p nodes', () => {
+describe('nodeHkdf', () => {
+  it('derives the same three keys as noise\'s own HKDF', () => {
+    // mixKey derives from a 32-byte DH output, split from nothing
+    for (const ikmLength of [32, 0, 1, 64]) {
+      for (let i = 0; i < 20; i++) {
+        const ck = randomBytes(32)
+        const ikm = randomBytes(ikmLength)
+        const ours = nodeHkdf(ck, ikm).map(k => Buffer.from(k).toString('hex'))
+        const theirs = pureJsCrypto.getHKDF(ck, ikm).map(k => Buffer.from(k).toString('hex'))
+        assert.deepEqual(ours, theirs)
+        assert.deepEqual(ours.map(k => k.length), [64, 64, 64])
+      }
+    }
+  })
+})
+
+describe('coalescingTcp + tunedNoise + tunedYamux (+ tuneLengthPrefixedDecoder) between two libp2p nodes', () => {
   let server: Libp2p
   let dialer: Libp2p
 
-  async function node (): Promise<Libp2p> {
+  async function node (encrypter = tunedNoise()): Promise<Libp2p> {
     return createLibp2p({
       addresses: { listen: ['/ip4/127.0.0.1/tcp/0'] },
       transports: [coalescingTcp()],
-      connectionEncrypters: [noise()],
+      connectionEncrypters: [encrypter],
       streamMuxers: [tunedYamux()],
       connectionMonitor: { enabled: false }
     })
@@ -203,5 +220,23 @@ describe('coalescingTcp + tunedYamux (+ tuneLengthPrefixedDecoder) between two l
     }
     await reading
     await stream.close()
+  })
+  it('interoperates with stock noise: a handshake and an echo either way', async () => {
+    const stock = await node(noise())
+    try {
+      // a stock dialer to the tuned server
+      const stream = await stock.dialProtocol(server.getMultiaddrs(), PROTOCOL, { negotiateFully: false })
+      const iterator = stream[Symbol.asyncIterator]()
+      stream.send(new TextEncoder().encode('hello'))
+      const { value } = await iterator.next()
+      assert.equal(new TextDecoder().decode(value instanceof Uint8Array ? value : value?.subarray()), 'hello')
+      await stream.close()
+      // the tuned dialer to a stock listener
+      const conn = await dialer.dial(stock.getMultiaddrs())
+      assert.equal(conn.encryption, '/noise')
+      assert.equal(conn.status, 'open')
+    } finally {
+      await stock.stop()
+    }
   })
 })
