@@ -1,7 +1,8 @@
 /**
- * Three changes to how js-libp2p's TCP transport and yamux put bytes on the wire, each found
- * in a CPU profile of a testnet at steady state, where nearly every message is small (a
- * heartbeat, a report) and the cost is per message, not per byte:
+ * Changes to how js-libp2p's TCP transport, noise and yamux put bytes on the wire, each found
+ * in a CPU profile: the first four of a testnet at steady state, where nearly every message
+ * is small (a heartbeat, a report) and the cost is per message, not per byte; the last of a
+ * restart storm, where the cost is per handshake:
  *
  * - **One socket write per message.** Noise hands the TCP connection each encrypted message
  *   as two buffers (its 2-byte length, then the ciphertext) and the TCP connection writes
