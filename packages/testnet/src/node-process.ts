@@ -3,6 +3,7 @@ import { openSync, closeSync } from 'node:fs'
 import { getPriority, setPriority } from 'node:os'
 import { logger } from '@libp2p/logger'
 import { MAX_NICE } from './config.js'
+import { IpcRequests } from './ipc-requests.js'
 import type { ChildProcess } from 'node:child_process'
 
 const log = logger('stampede:testnet:process')
@@ -59,6 +60,11 @@ export function lowerPriority (pid: number | undefined, launcher: NodeLauncher):
   } catch (err: unknown) {
     log('could not lower the priority of process %d: %s', pid, (err as Error).message)
   }
+}
+
+/** A status request over a node's IPC channel went unanswered (logged; `ipcStatus` gives undefined). */
+export class NodeStatusError extends Error {
+  override name = 'NodeStatusError'
 }
 
 export class NodeStartError extends Error {
@@ -151,9 +157,8 @@ export class NodeProcess implements NodeHandle {
   onExit?: (proc: NodeHandle, code: number | null, signal: string | null, expected: boolean) => void
   /** whether the running node said it answers status requests over IPC */
   statusOverIpc = false
-  private nextId = 0
-  /** status requests sent and not yet answered, by id (at most one poll's worth: see Testnet.status) */
-  private readonly pending = new Map<number, (status: unknown) => void>()
+  /** status requests in flight (see ipcStatus) */
+  private readonly requests = new IpcRequests<unknown>()
 
   constructor (spec: NodeProcessSpec) {
     this.spec = spec
@@ -188,7 +193,7 @@ export class NodeProcess implements NodeHandle {
     child.on('message', (msg: unknown) => {
       const m = msg as { type?: string, id?: unknown, status?: unknown } | null
       if (m?.type === 'settled') this.settle.settle()
-      else if (m?.type === 'status' && typeof m.id === 'number') this.pending.get(m.id)?.(m.status)
+      else if (m?.type === 'status' && typeof m.id === 'number') this.requests.answer(m.id, m.status)
     })
     this.pid = child.pid ?? null
     this.alive = true
@@ -231,8 +236,7 @@ export class NodeProcess implements NodeHandle {
       this.pid = null
       this.controlPort = null
       this.statusOverIpc = false
-      for (const answer of this.pending.values()) answer(undefined)
-      this.pending.clear()
+      this.requests.failAll(new NodeStatusError(`${this.name} exited (code ${code}, signal ${signal})`))
       this.lastExit = { code, signal, expected, at: Date.now() }
       log('%s exited code=%s signal=%s expected=%s', this.name, code, signal, expected)
       this.settle.settle()
@@ -259,16 +263,12 @@ export class NodeProcess implements NodeHandle {
   async ipcStatus (timeoutMs: number): Promise<unknown> {
     const child = this.child
     if (!this.alive || this.paused || !this.statusOverIpc || child == null || !child.connected) return undefined
-    const id = ++this.nextId
-    return new Promise<unknown>((resolve) => {
-      const timer = setTimeout(() => { answer(undefined) }, timeoutMs)
-      const answer = (status: unknown): void => {
-        clearTimeout(timer)
-        this.pending.delete(id)
-        resolve(status)
-      }
-      this.pending.set(id, answer)
-      child.send({ type: 'status', id }, (err) => { if (err != null) answer(undefined) })
+    return await this.requests.send(child, { type: 'status' }, timeoutMs, {
+      timeout: (ms) => new NodeStatusError(`${this.name} did not answer 'status' within ${ms} ms`),
+      send: (err) => new NodeStatusError(`${this.name}: cannot send 'status': ${err.message}`)
+    }).catch((err: unknown) => {
+      log('%s', (err as Error).message)
+      return undefined
     })
   }
 

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { logger } from '@libp2p/logger'
 import { UsageError } from './errors.js'
+import { IpcRequests } from './ipc-requests.js'
 import { NodeStartError, SettleLatch, lowerPriority } from './node-process.js'
 import type { NodeExit, NodeHandle, NodeLauncher, NodeProcessSpec } from './node-process.js'
 import type { ChildProcess } from 'node:child_process'
@@ -71,8 +72,7 @@ export class WorkerProcess {
   private spawning: Promise<void> | undefined
   private exited: Promise<void> = Promise.resolve()
   private requestedStop = false
-  private nextId = 0
-  private readonly pending = new Map<number, { resolve(m: WorkerMessage): void, reject(err: Error): void }>()
+  private readonly requests = new IpcRequests<WorkerMessage>()
 
   constructor (spec: WorkerSpec) {
     this.spec = spec
@@ -141,8 +141,7 @@ export class WorkerProcess {
       this.pid = null
       this.child = undefined
       this.lastExit = { code, signal, expected, at: Date.now() }
-      for (const p of this.pending.values()) p.reject(new WorkerError(`${this.name} exited (code ${code}, signal ${signal})`))
-      this.pending.clear()
+      this.requests.failAll(new WorkerError(`${this.name} exited (code ${code}, signal ${signal})`))
       const took = this.nodes.filter(n => n.alive).map(n => n.name)
       log('%s (pid %s) exited code=%s signal=%s expected=%s, taking %d nodes', this.name, pid, code, signal, expected, took.length)
       for (const n of this.nodes) n.workerGone(code, signal, expected)
@@ -161,14 +160,7 @@ export class WorkerProcess {
 
   private onMessage (msg: WorkerMessage): void {
     if (msg == null || typeof msg !== 'object') return
-    if ('id' in msg && typeof msg.id === 'number') {
-      const p = this.pending.get(msg.id)
-      if (p != null) {
-        this.pending.delete(msg.id)
-        p.resolve(msg)
-        return
-      }
-    }
+    if ('id' in msg && typeof msg.id === 'number' && this.requests.answer(msg.id, msg)) return
     if (msg.type === 'settled') {
       this.nodes.find(n => n.name === msg.name)?.markSettled()
       return
@@ -183,19 +175,9 @@ export class WorkerProcess {
   async request (req: WorkerRequest, timeoutMs: number): Promise<WorkerMessage> {
     const child = this.child
     if (!this.alive || child == null) throw new WorkerError(`${this.name} is not running`)
-    const id = ++this.nextId
-    return new Promise<WorkerMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(id)
-        reject(new WorkerError(`${this.name} did not answer '${req.type} ${req.name}' within ${timeoutMs} ms (see ${this.spec.stderrPath})`))
-      }, timeoutMs)
-      this.pending.set(id, {
-        resolve: (m) => { clearTimeout(timer); resolve(m) },
-        reject: (e) => { clearTimeout(timer); reject(e) }
-      })
-      child.send({ ...req, id }, (err) => {
-        if (err != null) this.pending.get(id)?.reject(new WorkerError(`${this.name}: cannot send '${req.type}': ${err.message}`))
-      })
+    return this.requests.send(child, req, timeoutMs, {
+      timeout: (ms) => new WorkerError(`${this.name} did not answer '${req.type} ${req.name}' within ${ms} ms (see ${this.spec.stderrPath})`),
+      send: (err) => new WorkerError(`${this.name}: cannot send '${req.type}': ${err.message}`)
     })
   }
 
