@@ -37,6 +37,7 @@ export class OverlayMetrics {
   readonly messages: Counter<'direction'>
   readonly reports: Counter<'result'>
   readonly presence: Counter<'result'>
+  readonly neighbourDials: Counter<'result'>
   readonly connectionsOpened: Counter<'direction'>
   readonly connectionsRefused: Counter<'reason'>
   readonly networkSupernodes: Gauge
@@ -65,6 +66,7 @@ export class OverlayMetrics {
     this.messages = new Counter({ name: 'stampede_messages_total', help: 'overlay protocol messages, by direction', labelNames: ['direction'], registers })
     this.reports = new Counter({ name: 'stampede_reports_total', help: 'supernode load reports, by result', labelNames: ['result'], registers })
     this.presence = new Counter({ name: 'stampede_presence_total', help: 'presence publications and lookups, by result', labelNames: ['result'], registers })
+    this.neighbourDials = new Counter({ name: 'stampede_neighbour_dials_total', help: 'DHT neighbour connections this supernode dialled, by result (deferred: it or its host was busy, see the policy\'s presencePacing; failed: the dial failed)', labelNames: ['result'], registers })
     this.connectionsOpened = new Counter({ name: 'stampede_connections_opened_total', help: 'libp2p connections this node opened (outbound) or accepted (inbound), each counted once it is upgraded', labelNames: ['direction'], registers })
     this.connectionsRefused = new Counter({ name: 'stampede_connections_refused_total', help: 'inbound connections closed as they arrived, before the handshake, by reason (client: this peer serves nothing while a client)', labelNames: ['reason'], registers })
     this.networkSupernodes = new Gauge({ name: 'stampede_network_supernodes', help: 'live supernodes as the login server sees them', registers })
@@ -76,6 +78,7 @@ export class OverlayMetrics {
       [this.attachRequests, 'attach_requests'], [this.attachAttempts, 'attach_attempts'],
       [this.streamResets, 'stream_resets'], [this.failovers, 'failovers'], [this.promotions, 'promotions'],
       [this.demotions, 'demotions'], [this.messages, 'messages'], [this.reports, 'reports'], [this.presence, 'presence'],
+      [this.neighbourDials, 'neighbour_dials'],
       [this.connectionsOpened, 'connections_opened'], [this.connectionsRefused, 'connections_refused']
     ]
     for (const [c, name] of mirrored) this.mirror(c, name)

@@ -160,6 +160,10 @@ class DefaultSupernode implements Supernode, Startable {
   /** the stream reports travel on while this peer is a supernode */
   private reportSession: FramedStream | undefined
   private presenceBusy = false
+  /** when this term first found itself short of DHT neighbours (wall ms); undefined while it has enough */
+  private shortOfNeighboursSince: number | undefined
+  /** how busy this supernode has been since its last look at its neighbours */
+  private neighbourBusy: (() => BusyShare) | undefined
   private readonly refusals: number[] = []
   private dropping = false
   private readonly policy: AllocationPolicy
@@ -262,6 +266,8 @@ class DefaultSupernode implements Supernode, Startable {
     await this.components.registrar.handle(ATTACH_PROTOCOL, (s, c) => this.onAttach(s, c), opts)
     await this.components.registrar.handle(PRESENCE_PROTOCOL, (s, c) => this.onLookup(s, c), opts)
     await this.components.dht.setMode('server')
+    this.shortOfNeighboursSince = undefined
+    this.neighbourBusy = (this.init.measureBusy ?? defaultMeasureBusy)()
     this.joinDht()
     this.ctx.metrics.setRole('supernode')
     this.ctx.metrics.capacity.set(this.capacity)
@@ -739,7 +745,16 @@ class DefaultSupernode implements Supernode, Startable {
     }
   }
 
-  /** Keep a few connections to other supernodes so the DHT has neighbours. */
+  /**
+   * Keep a few connections to other supernodes so the DHT has neighbours; called with every
+   * report ack. Dialling them is DHT upkeep, like publishing presence, and waits the same
+   * way (the policy's presencePacing): while this supernode or its host was busy since the
+   * last look, the dials wait for the next ack, and once it has been short of neighbours for
+   * maxDeferMs it dials anyway. A supernode promoted in a restart storm otherwise opened its
+   * neighbour connections (a handshake at each end, identify both ways) in the middle of the
+   * log-ins and attaches it was promoted to absorb; its presence records wait for those
+   * neighbours (drainPresence), and lookups it cannot answer itself find nothing until then.
+   */
   private keepNeighbours (): void {
     const connected = new Set(this.components.connectionManager.getConnections().map(c => c.remotePeer.toString()))
     // counting only the supernodes of this report's random sample found almost none
@@ -747,11 +762,30 @@ class DefaultSupernode implements Supernode, Startable {
     // (and the connection manager pruned old ones): steady-state churn that grew with size
     let have = 0
     for (const id of this.seenSupernodes) if (connected.has(id)) have++
-    if (have >= this.opts.dhtNeighbours) return
-    const missing = shuffle([...this.known.values()].filter(k => !connected.has(k.id)), this.random).slice(0, this.opts.dhtNeighbours - have)
+    const measured = this.neighbourBusy?.()
+    this.neighbourBusy = (this.init.measureBusy ?? defaultMeasureBusy)()
+    if (have >= this.opts.dhtNeighbours) {
+      this.shortOfNeighboursSince = undefined
+      return
+    }
+    const now = Date.now()
+    this.shortOfNeighboursSince ??= now
+    const candidates = [...this.known.values()].filter(k => !connected.has(k.id))
+    if (candidates.length === 0) return
+    const decision = presenceDecision(this.policy.presencePacing, { busy: measured?.busy ?? NaN, deferredMs: now - this.shortOfNeighboursSince })
+    if (!decision.publish) {
+      this.ctx.metrics.neighbourDials.inc({ result: 'deferred' })
+      this.log.trace('neighbour dials wait: %d of %d neighbours, busy %d %%', have, this.opts.dhtNeighbours, Math.round(100 * (measured?.busy ?? 0)))
+      return
+    }
+    const missing = shuffle(candidates, this.random).slice(0, this.opts.dhtNeighbours - have)
     for (const k of missing) {
+      this.ctx.metrics.neighbourDials.inc({ result: 'dialled' })
       this.components.connectionManager.openConnection(toDialable(k.id, k.addrs), { signal: deadline(this.opts.requestTimeoutMs, this.stopController.signal) })
-        .catch((err: unknown) => { this.log('neighbour %s unreachable: %s', k.id, (err as Error).message) })
+        .catch((err: unknown) => {
+          this.ctx.metrics.neighbourDials.inc({ result: 'failed' })
+          this.log('neighbour %s unreachable: %s', k.id, (err as Error).message)
+        })
     }
   }
 }
