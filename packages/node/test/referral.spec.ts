@@ -47,9 +47,15 @@ describe('referrals of the login server: suspect supernodes and held requests', 
     for (const d of dirs) await removeTempDir(d)
   })
 
-  async function start (init: Omit<OverlayNodeInit, 'dataDir'>): Promise<OverlayNode> {
-    const dataDir = await makeTempDir(`stampede-referral-${init.name}-`)
-    dirs.push(dataDir)
+  /** the data directory of each node started, by name */
+  const dataDirs = new Map<string, string>()
+
+  async function start (init: Omit<OverlayNodeInit, 'dataDir'>, dataDir?: string): Promise<OverlayNode> {
+    if (dataDir == null) {
+      dataDir = await makeTempDir(`stampede-referral-${init.name}-`)
+      dirs.push(dataDir)
+    }
+    dataDirs.set(init.name, dataDir)
     const node = await createOverlayNode({ timing: TIMING, eventLog: false, ...init, dataDir })
     nodes.push(node)
     return node
@@ -158,6 +164,27 @@ describe('referrals of the login server: suspect supernodes and held requests', 
       for (const r of raws.splice(0)) await Promise.resolve(r.stop()).catch(() => {})
       for (const n of nodes.splice(0).reverse()) await n.stop().catch(() => {})
     }
+  })
+
+  it('ends the term of a crashed supernode that logs in again, and promotes it again before it would have expired (adaptive)', async () => {
+    const events: Array<{ type: string, supernode?: unknown, by?: unknown }> = []
+    const login = await loginServer('adaptive', undefined, (e) => { events.push(e) })
+    const [a] = await twoSupernodes(login)
+    const id = a.peerId.toString()
+    await a.crash()
+    nodes.splice(nodes.indexOf(a), 1)
+    await waitFor('the login server to suspect the crashed supernode', () =>
+      events.some(e => e.type === 'supernode-suspect' && e.by === 'disconnect' && e.supernode === id), 1_000, 20)
+    // restarted with the same identity: it logs in as a peer. Still registered, it was no
+    // candidate for promotion until its registration expired (supernodeExpiryMs, 8 s here),
+    // and the network stayed one supernode short (minSupernodes 2)
+    const restartedAt = Date.now()
+    const again = await start({ name: 'desktop-1', role: 'peer', profile: DESKTOP, seed: 11, loginServer: { id: login.peerId.toString(), addrs: login.status().addrs } }, dataDirs.get('desktop-1'))
+    assert.equal(again.peerId.toString(), id)
+    await waitFor('the restarted peer to serve again', () => again.status().role === 'supernode' && again.status().loggedIn, 4_000, 20)
+    assert.ok(events.some(e => e.type === 'supernode-ended' && e.supernode === id))
+    assert.ok(!events.some(e => e.type === 'supernode-expired' && e.supernode === id), 'it expired instead')
+    assert.ok(Date.now() - restartedAt < (TIMING.supernodeExpiryMs ?? 0))
   })
 
   it('rejects and counts an unreachable entry that is not a peer id, and still answers', async () => {
