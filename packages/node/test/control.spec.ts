@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { connect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { NodeConfigError, isLoopback, startControlEndpoint } from '../src/index.js'
 import { rejection } from './helpers.js'
@@ -145,6 +146,45 @@ describe('control endpoint configuration', () => {
       assert.ok(err instanceof NodeConfigError)
     })
   }
+
+  it('closes a connection that stays silent for idleTimeoutMs', async () => {
+    const e = await startControlEndpoint({ ...base, idleTimeoutMs: 150 })
+    try {
+      const socket = connect(e.port, '127.0.0.1')
+      const closed = new Promise<void>(resolve => { socket.once('close', () => { resolve() }) })
+      socket.on('error', () => {})
+      await new Promise<void>(resolve => { socket.once('connect', () => { resolve() }) })
+      // half a request, then nothing
+      socket.write('GET /status HTTP/1.1\r\n')
+      const t0 = performance.now()
+      await closed
+      assert.ok(performance.now() - t0 < 2_000, 'closed by the endpoint, not by the test timing out')
+    } finally {
+      await e.close()
+    }
+  })
+
+  it('close() ends connections kept alive and open ones', async () => {
+    const e = await startControlEndpoint({ ...base, idleTimeoutMs: 60_000 })
+    const socket = connect(e.port, '127.0.0.1')
+    const closed = new Promise<void>(resolve => { socket.once('close', () => { resolve() }) })
+    socket.on('error', () => {})
+    let answer = ''
+    socket.on('data', (d: Buffer) => { answer += d.toString() })
+    await new Promise<void>(resolve => { socket.once('connect', () => { resolve() }) })
+    socket.write(`GET /status HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TOKEN}\r\nConnection: keep-alive\r\n\r\n`)
+    // the whole answer: its body is chunked, and ends with an empty chunk
+    while (!answer.endsWith('\r\n0\r\n\r\n')) await new Promise(resolve => setTimeout(resolve, 10))
+    assert.match(answer, /^HTTP\/1.1 200/)
+    // the connection is idle and kept alive: close() must not wait for it
+    await e.close()
+    await closed
+  })
+
+  it('refuses an idle timeout that is not positive', async () => {
+    const err = await rejection(startControlEndpoint({ ...base, idleTimeoutMs: 0 }).then(async e => { await e.close(); return e }))
+    assert.equal(err.name, 'NodeConfigError')
+  })
 
   it('refuses a short token', async () => {
     const err = await rejection(startControlEndpoint({ ...base, token: 'short' }).then(async e => { await e.close(); return e }))
