@@ -1,6 +1,5 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import counterModule from 'prom-client/lib/counter.js'
-import collectDefaultMetricsModule from 'prom-client/lib/defaultMetrics.js'
 import gaugeModule from 'prom-client/lib/gauge.js'
 import registryModule from 'prom-client/lib/registry.js'
 import type * as PromClient from 'prom-client'
@@ -8,13 +7,13 @@ import type * as PromClient from 'prom-client'
 // The parts of prom-client the overlay uses, loaded one by one: its index also loads the
 // Pushgateway, which requires node:https (with tls), node:http and node:zlib, ~25 ms of
 // CPU at every node start for a push nobody makes. The index re-exports these same ones.
+// Its default (process) metrics are loaded only when asked for: see enableProcessMetrics.
 const Counter = counterModule as typeof PromClient.Counter
 type Counter<T extends string = string> = PromClient.Counter<T>
 const Gauge = gaugeModule as typeof PromClient.Gauge
 type Gauge<T extends string = string> = PromClient.Gauge<T>
 const Registry = registryModule as typeof PromClient.Registry
 type Registry = PromClient.Registry
-const collectDefaultMetrics = collectDefaultMetricsModule as typeof PromClient.collectDefaultMetrics
 
 /**
  * The overlay's own counters and gauges, in a registry of the node's own (so several
@@ -46,10 +45,11 @@ export class OverlayMetrics {
   readonly rejectedInput: Counter<'field'>
   readonly eventsDropped: Gauge
 
-  constructor (node: string, opts: { processMetrics?: boolean } = {}) {
+  private processMetrics: Promise<void> | undefined
+
+  constructor (node: string) {
     const registry = this.registry = new Registry()
     registry.setDefaultLabels({ node })
-    if (opts.processMetrics === true) collectDefaultMetrics({ register: registry, prefix: 'stampede_process_' })
     const registers = [registry]
     this.role = new Gauge({ name: 'stampede_role', help: '1 for the role this node has now', labelNames: ['role'], registers })
     this.loggedIn = new Gauge({ name: 'stampede_logged_in', help: '1 while this peer is logged in and attached (or serving as a supernode)', registers })
@@ -83,6 +83,19 @@ export class OverlayMetrics {
     ]
     for (const [c, name] of mirrored) this.mirror(c, name)
     this.eventsDropped = new Gauge({ name: 'stampede_events_dropped', help: 'events the event log dropped because the disk could not keep up', registers })
+  }
+
+  /**
+   * Also export this process's CPU, memory, event loop, handles and GC figures (prom-client's
+   * default metrics, named `stampede_process_*`). Loaded when first asked for, not with the
+   * rest: those modules bring @opentelemetry/api and node:v8 with them, work for every node
+   * start, while a testnet's nodes never ask for them. Idempotent.
+   */
+  async enableProcessMetrics (): Promise<void> {
+    this.processMetrics ??= import('prom-client/lib/defaultMetrics.js').then(({ default: collect }) => {
+      (collect as typeof PromClient.collectDefaultMetrics)({ register: this.registry, prefix: 'stampede_process_' })
+    })
+    await this.processMetrics
   }
 
   /**

@@ -474,7 +474,8 @@ export async function createOverlayNode (init: OverlayNodeInit): Promise<Overlay
   await requireDir(init.dataDir)
   const clock = init.clock ?? systemClock
   const eventPath = init.eventLog === false ? undefined : init.eventLog ?? join(init.dataDir, 'events.jsonl')
-  const metrics = new OverlayMetrics(init.name, { processMetrics: init.processMetrics })
+  const metrics = new OverlayMetrics(init.name)
+  if (init.processMetrics === true) await metrics.enableProcessMetrics()
   const ctx: OverlayContext = { name: init.name, clock, metrics, events: createEventLog(eventPath, init.name, init.onEvent) }
   const profile = init.profile ?? DEFAULT_PROFILE
   const seed = init.seed ?? Date.now()
