@@ -67,6 +67,8 @@ export interface Client {
   readonly token: Uint8Array | null
   readonly loggedIn: boolean
   readonly view: NetworkView | undefined
+  /** retry-budget tokens left; null when the policy has no budget */
+  readonly retryBudget: number | null
   /** start logging in and attaching, in the background */
   begin(): void
   /** stop; detach from the supernode politely unless `abrupt` */
@@ -133,6 +135,11 @@ class DefaultClient implements Client, Startable {
   get token (): Uint8Array | null { return this._token }
   get loggedIn (): boolean { return this._state === 'attached' }
   get view (): NetworkView | undefined { return this._view }
+  /**
+   * Retry-budget tokens left (policies with a budget; null without one): a failure spends
+   * one, an answered request (a log-in, a heartbeat) returns the budget's `ratio` of one.
+   */
+  get retryBudget (): number | null { return Number.isFinite(this.retry.tokens) ? this.retry.tokens : null }
 
   async start (): Promise<void> {}
 
@@ -465,6 +472,11 @@ class DefaultClient implements Client, Startable {
             return f.read(decode.supernodeFrame, s)
           })
           this.ctx.metrics.messages.inc({ direction: 'in' })
+          // an answered heartbeat is a request that succeeded: the retry budget refills as
+          // gRPC's retry throttling does on every successful call. Counting log-ins alone, a
+          // client in a long session lost a token at each failover and got back a tenth:
+          // after six supernode crashes it waited out a cooldown (2-6 s) at every one after
+          if (frame.type === SupernodeFrame.Type.HEARTBEAT_ACK) this.retry.success()
           if (frame.view != null) this._view = frame.view
           if (frame.type === SupernodeFrame.Type.MOVE) {
             await stream.close({ signal: deadline(500) }).catch(() => { stream.abort(new Error('close timed out')) })

@@ -157,6 +157,12 @@ export interface NodeStatus {
   policy: string
   /** running totals of the node's counters (`login_attempts{result=ok}` and so on) */
   counters: Record<string, number>
+  /**
+   * retry-budget tokens this peer has left (null for the login server and policies without
+   * a budget): a failed log-in or attach spends one, an answered log-in or heartbeat returns
+   * the budget's ratio of one; below half, the peer waits out a cooldown instead of retrying
+   */
+  retryBudget: number | null
 }
 
 export interface OverlayNode {
@@ -302,7 +308,8 @@ class DefaultOverlayNode implements OverlayNode {
       view: s?.client.view ?? null,
       network: loginView,
       policy: this.policy.family,
-      counters: { ...this.metrics.totals }
+      counters: { ...this.metrics.totals },
+      retryBudget: s?.client.retryBudget ?? null
     }
   }
 
