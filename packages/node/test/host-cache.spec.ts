@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { readdir, readFile, writeFile } from 'node:fs/promises'
+import { open, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { after, before, describe, it } from 'node:test'
+import { after, before, describe, it, mock } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { manualClock, seededRandom } from '@stampede/allocation'
 import { HostCache } from '../src/index.js'
@@ -117,6 +117,22 @@ describe('HostCache on disk', () => {
   let dir: string
   before(async () => { dir = await makeTempDir() })
   after(async () => { await removeTempDir(dir) })
+
+  it('writes its file without fsync (a cache: the process crashes it is made for leave it in the page cache)', async () => {
+    const fh = await open(join(dir, 'probe'), 'w')
+    const proto = Object.getPrototypeOf(fh) as { sync(): Promise<void> }
+    await fh.close()
+    const sync = mock.method(proto, 'sync')
+    try {
+      const cache = new HostCache({ clock: manualClock(0), path: join(dir, 'no-fsync.json') })
+      cache.seen('peer-1', [addr(1)])
+      await cache.flush()
+      assert.equal(sync.mock.callCount(), 0)
+    } finally {
+      sync.mock.restore()
+    }
+    assert.match(await readFile(join(dir, 'no-fsync.json'), 'utf8'), /peer-1/)
+  })
 
   it('round-trips its entries through flush() and load()', async () => {
     const path = join(dir, 'round-trip.json')
