@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { open, readdir, readFile, stat } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it, mock } from 'node:test'
 import { writeFileAtomic } from '../src/index.js'
-import { makeTempDir, removeTempDir } from './helpers.js'
+import { fileHandlePrototype, makeTempDir, removeTempDir } from './helpers.js'
 
 describe('writeFileAtomic', () => {
   let dir: string
@@ -11,9 +11,7 @@ describe('writeFileAtomic', () => {
   let handleProto: { sync(): Promise<void> }
   before(async () => {
     dir = await makeTempDir('stampede-atomic-')
-    const fh = await open(join(dir, 'probe'), 'w')
-    handleProto = Object.getPrototypeOf(fh)
-    await fh.close()
+    handleProto = await fileHandlePrototype(dir)
   })
   after(async () => { await removeTempDir(dir) })
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, open, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -90,4 +90,14 @@ export async function metricValue (metrics: OverlayMetrics, name: string, labels
     if (Object.entries(labels).every(([k, x]) => String(have[k]) === x)) sum += v.value
   }
   return sum
+}
+
+/**
+ * FileHandle.prototype (node:fs/promises does not export the class), so a test can count
+ * the `sync()` calls a write makes; opens and closes a probe file in `dir`.
+ */
+export async function fileHandlePrototype (dir: string): Promise<{ sync(): Promise<void> }> {
+  const fh = await open(join(dir, '.file-handle-probe'), 'w')
+  await fh.close()
+  return Object.getPrototypeOf(fh) as { sync(): Promise<void> }
 }

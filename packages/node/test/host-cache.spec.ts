@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { open, readdir, readFile, writeFile } from 'node:fs/promises'
+import { readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { after, before, describe, it, mock } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { manualClock, seededRandom } from '@stampede/allocation'
 import { HostCache } from '../src/index.js'
-import { makeTempDir, removeTempDir, waitFor } from './helpers.js'
+import { fileHandlePrototype, makeTempDir, removeTempDir, waitFor } from './helpers.js'
 import type { ChildProcess } from 'node:child_process'
 
 const addr = (port: number): string => `/ip4/127.0.0.1/tcp/${port}`
@@ -119,10 +119,7 @@ describe('HostCache on disk', () => {
   after(async () => { await removeTempDir(dir) })
 
   it('writes its file without fsync (a cache: the process crashes it is made for leave it in the page cache)', async () => {
-    const fh = await open(join(dir, 'probe'), 'w')
-    const proto = Object.getPrototypeOf(fh) as { sync(): Promise<void> }
-    await fh.close()
-    const sync = mock.method(proto, 'sync')
+    const sync = mock.method(await fileHandlePrototype(dir), 'sync')
     try {
       const cache = new HostCache({ clock: manualClock(0), path: join(dir, 'no-fsync.json') })
       cache.seen('peer-1', [addr(1)])

@@ -2,13 +2,14 @@ import assert from 'node:assert/strict'
 import { after, describe, it } from 'node:test'
 import { createOverlayNode } from '../src/index.js'
 import { FAST_TIMING, makeTempDir, removeTempDir, waitFor } from './helpers.js'
+import { createPolicy, manualClock } from '@stampede/allocation'
 import type { OverlayNode } from '../src/index.js'
 import type { ResourceProfile } from '@stampede/allocation'
 
 const DESKTOP: ResourceProfile = { name: 'desktop', reachable: true, capacity: 3, bandwidthKbps: 1000 }
 const LAPTOP: ResourceProfile = { name: 'laptop', reachable: false, capacity: 0, bandwidthKbps: 200 }
-/** the adaptive policy's retry budget (packages/allocation/src/policy.ts) */
-const MAX_TOKENS = 10
+/** the size of the default (adaptive) policy's retry budget */
+const MAX_TOKENS = createPolicy({ family: 'adaptive' }, manualClock(0)).retry.budget?.maxTokens ?? Number.NaN
 
 describe('retry budget (adaptive policy)', () => {
   const dirs: string[] = []
